@@ -1,0 +1,61 @@
+"""Environment check and run-time estimates (``nst-course doctor``, lesson 00).
+
+One optimisation step = one VGG19 forward and backward pass up to conv5_1 on the
+generated image. Its cost grows with the number of pixels, so a step measured
+at one size predicts the others: ``t(size) ~= t(ref) * (size / ref)^2``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from .config import CONTENT_LAYERS, STYLE_LAYERS, get_device
+from .losses import Objective
+from .vgg import gatys_weights_path, load_vgg, verify_gatys_weights
+
+
+def time_step(size: int = 128, repeats: int = 3, device=None, weights: str = "gatys") -> float:
+    """Median seconds of one forward+backward step at ``size`` x ``size`` (after a warm-up)."""
+    device = get_device(device)
+    vgg = load_vgg(weights, device=device)
+    gen = torch.Generator().manual_seed(0)
+    img = torch.rand(1, 3, size, size, generator=gen).to(device)
+    objective = Objective(vgg, img, img.flip(-1), content_layers=CONTENT_LAYERS,
+                          style_layers=STYLE_LAYERS)
+    x = img.clone().requires_grad_(True)
+    times = []
+    for _ in range(repeats + 1):
+        t0 = time.perf_counter()
+        total, _ = objective(x)
+        total.backward()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    return sorted(times[1:])[len(times[1:]) // 2]
+
+
+def estimate_seconds(steps: int, size: int, seconds_per_step: float, measured_size: int) -> float:
+    """Seconds for ``steps`` steps at ``size`` px from one measured step at ``measured_size``."""
+    return steps * seconds_per_step * (size / measured_size) ** 2
+
+
+def report(size: int = 128) -> str:
+    """A few lines: weights, device, torch, a timed step and estimates at 256/512 px."""
+    lines = []
+    try:
+        path = gatys_weights_path()
+        verify_gatys_weights(path)
+        lines.append(f"weights: bundled normalised VGG19 found and sha256-verified ({path})")
+    except Exception as e:  # report, do not crash: this is the diagnosis tool
+        lines.append(f"weights: PROBLEM: {e}")
+        return "\n".join(lines)
+    device = get_device()
+    lines.append(f"device: {device} (torch {torch.__version__}, {torch.get_num_threads()} threads)")
+    t = time_step(size, device=device)
+    lines.append(f"one step at {size}x{size}: {t:.3f} s")
+    for s in (256, 512):
+        per = estimate_seconds(1, s, t, size)
+        lines.append(f"estimate at {s}x{s}: {per:.2f} s/step, 300 steps ~ {per * 300 / 60:.1f} min")
+    return "\n".join(lines)

@@ -1,0 +1,242 @@
+"""Optimise an image: style transfer, reconstruction from one layer, texture synthesis.
+
+The network is frozen; the *generated image* is the only parameter. Each step
+runs VGG19 forward and backward once and updates the pixels with L-BFGS (the
+paper's choice) or Adam. Introduced in notebooks/05_gatys_optimization.ipynb.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import torch
+
+from .config import CONTENT_LAYERS, STYLE_LAYERS, get_device
+from .images import load_image, resize
+from .losses import Objective
+from .vgg import load_vgg
+
+#: image long side used when a source is a path or sample name and no size is given
+DEFAULT_SIZE = 256
+#: a good picture at 256-512 px with the Gatys weights and these loss conventions
+DEFAULT_STYLE_WEIGHT = 1e4
+DEFAULT_STEPS = 300
+
+
+@dataclass
+class Step:
+    """One record of :attr:`Result.history` (losses are unweighted, total is weighted)."""
+
+    step: int
+    content_loss: float
+    style_loss: float
+    tv_loss: float
+    total_loss: float
+    seconds: float
+
+    def __getitem__(self, key):  # also usable like a dict: rec["total_loss"]
+        return getattr(self, key)
+
+
+@dataclass
+class Result:
+    """What an optimisation returns.
+
+    Attributes:
+        image: ``(1, 3, H, W)`` in ``[0, 1]``, the best image found (lowest total loss).
+        history: one :class:`Step` per step.
+        stopped: ``"done"``, ``"interrupted"`` (Ctrl-C), ``"nan"`` or ``"callback"``.
+        snapshots: ``{step: image}`` if ``snapshot_every`` was given.
+    """
+
+    image: torch.Tensor
+    history: list[Step] = field(default_factory=list)
+    stopped: str = "done"
+    snapshots: dict = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return self.history[-1].seconds if self.history else 0.0
+
+    @property
+    def final(self) -> Step | None:
+        return self.history[-1] if self.history else None
+
+    def __repr__(self) -> str:
+        h, w = self.image.shape[-2:]
+        last = self.final
+        losses = (f", content={last.content_loss:.4g}, style={last.style_loss:.4g}, "
+                  f"total={last.total_loss:.4g}" if last else "")
+        return (f"Result({w}x{h}, {len(self.history)} steps in {self.seconds:.1f} s"
+                f"{losses}, stopped={self.stopped!r})")
+
+
+def _as_image(source, size, device):
+    img = load_image(source, size if isinstance(source, str | bytes) or size else None)
+    return img.to(device)
+
+
+def stylize(content, style, *, steps: int = DEFAULT_STEPS, size: int | None = None,
+            content_layers=CONTENT_LAYERS, style_layers=STYLE_LAYERS,
+            content_weight: float = 1.0, style_weight: float = DEFAULT_STYLE_WEIGHT,
+            tv_weight: float = 0.0, style_layer_weights=None, style_blend=None,
+            style_scale: float = 1.0, init="content", optimizer: str = "lbfgs",
+            lr: float | None = None, weights: str = "gatys", pooling: str = "max",
+            seed: int = 0, device=None, callback=None, callback_every: int = 10,
+            snapshot_every: int | None = None, progress: bool = True) -> Result:
+    """Gatys et al. style transfer: an image with ``content``'s layout in ``style``'s style.
+
+    Args:
+        content: ``(1, 3, H, W)`` tensor in [0, 1], path, URL or sample name.
+        style: the same kinds, or a list of them blended with ``style_blend``.
+        steps: optimisation steps (one VGG forward + backward each).
+        size: long side of the content image (default: tensors as they are,
+            sources at ``DEFAULT_SIZE``). The style image is resized to the
+            content's long side times ``style_scale``.
+        init: ``"content"``, ``"noise"`` (white noise, as in the paper),
+            ``"style"`` or a tensor ``(1, 3, H, W)``.
+        optimizer: ``"lbfgs"`` or ``"adam"``; ``lr`` overrides its step size.
+        callback: ``callback(step_record, image)`` every ``callback_every`` steps;
+            returning True stops the run.
+    Returns:
+        :class:`Result` with ``image`` ``(1, 3, H, W)`` and ``history``.
+    """
+    device = get_device(device)
+    content_img = _as_image(content, size or (DEFAULT_SIZE if isinstance(content, str) else None),
+                            device)
+    long_side = round(max(content_img.shape[-2:]) * style_scale)
+    styles = style if isinstance(style, list | tuple) else [style]
+    style_imgs = [load_image(s, long_side).to(device) for s in styles]
+    vgg = load_vgg(weights, pooling, device=device)
+    objective = Objective(vgg, content_img, style_imgs, content_layers=content_layers,
+                          style_layers=style_layers, content_weight=content_weight,
+                          style_weight=style_weight, tv_weight=tv_weight,
+                          style_layer_weights=style_layer_weights, style_blend=style_blend)
+    start = initial_image(init, content_img, style_imgs[0], seed)
+    return optimize_image(objective, start, steps=steps, optimizer=optimizer, lr=lr,
+                          callback=callback, callback_every=callback_every,
+                          snapshot_every=snapshot_every, progress=progress, desc="stylize")
+
+
+def reconstruct(target, layers, *, kind: str = "content", steps: int = 200,
+                size: int | None = None, weights: str = "gatys", pooling: str = "max",
+                seed: int = 0, init="noise", optimizer: str = "lbfgs", device=None,
+                progress: bool = True, **kwargs) -> Result:
+    """Find an image whose ``layers`` features (``kind="content"``) or Gram matrices
+    (``kind="style"``) match those of ``target``, starting from white noise.
+
+    Gatys Fig. 1: content from one of conv1_1 ... conv5_1 (top row); style from
+    growing sets conv1_1, conv1_1+conv2_1, ... (bottom row).
+    """
+    device = get_device(device)
+    target_img = _as_image(target, size or (DEFAULT_SIZE if isinstance(target, str) else None),
+                           device)
+    layers = (layers,) if isinstance(layers, str) else tuple(layers)
+    vgg = load_vgg(weights, pooling, device=device)
+    if kind == "content":
+        objective = Objective(vgg, target_img, None, content_layers=layers, content_weight=1.0)
+    elif kind == "style":
+        objective = Objective(vgg, None, target_img, style_layers=layers, style_weight=1.0)
+    else:
+        raise ValueError(f"kind must be 'content' or 'style', not {kind!r}")
+    start = initial_image(init, target_img, target_img, seed)
+    return optimize_image(objective, start, steps=steps, optimizer=optimizer, progress=progress,
+                          desc=f"{kind} from {'+'.join(layers)}", **kwargs)
+
+
+def synthesize_texture(style, *, steps: int = 200, size: int | None = None,
+                       style_layers=STYLE_LAYERS, weights: str = "gatys", **kwargs) -> Result:
+    """Texture synthesis: style loss only (content weight 0), from white noise."""
+    return reconstruct(style, style_layers, kind="style", steps=steps, size=size,
+                       weights=weights, **kwargs)
+
+
+def initial_image(init, content_img, style_img, seed: int = 0) -> torch.Tensor:
+    """The starting image ``(1, 3, H, W)`` (content's size) for ``init``."""
+    if isinstance(init, torch.Tensor):
+        return resize(init.to(content_img.device), max(content_img.shape[-2:])).clone()
+    if init == "content":
+        return content_img.clone()
+    if init == "style":
+        return torch.nn.functional.interpolate(style_img, size=content_img.shape[-2:],
+                                               mode="bilinear", align_corners=False)
+    if init == "noise":
+        gen = torch.Generator().manual_seed(seed)
+        return torch.rand(content_img.shape, generator=gen).to(content_img.device)
+    raise ValueError(f"init must be 'content', 'noise', 'style' or a tensor, not {init!r}")
+
+
+def optimize_image(objective, start: torch.Tensor, *, steps: int, optimizer: str = "lbfgs",
+                   lr: float | None = None, callback=None, callback_every: int = 10,
+                   snapshot_every: int | None = None, progress: bool = True,
+                   desc: str = "optimize") -> Result:
+    """Minimise ``objective(image)`` over the pixels of ``start`` for ``steps`` steps.
+
+    Ctrl-C returns the best image so far (``stopped="interrupted"``); a NaN or
+    infinite loss stops the run and returns the last good image (``stopped="nan"``).
+    """
+    from tqdm.auto import tqdm
+
+    x = start.detach().clone().contiguous().requires_grad_(True)
+    if optimizer == "lbfgs":
+        # one L-BFGS iteration per step; tolerances off so it never stops on its own
+        opt = torch.optim.LBFGS([x], lr=lr or 1.0, max_iter=1, history_size=50,
+                                tolerance_grad=-1, tolerance_change=-1)
+    elif optimizer == "adam":
+        opt = torch.optim.Adam([x], lr=lr or 0.02)
+    else:
+        raise ValueError(f"optimizer must be 'lbfgs' or 'adam', not {optimizer!r}")
+
+    result = Result(image=start.detach().clone())
+    best, parts_box = float("inf"), {}
+
+    def closure():
+        opt.zero_grad(set_to_none=True)
+        total, parts = objective(x)
+        if torch.isfinite(total):
+            total.backward()
+        parts_box.update(parts, image=x.detach().clone())
+        return total
+
+    t0 = time.perf_counter()
+    bar = tqdm(total=steps, desc=desc, disable=not progress, leave=False)
+    try:
+        for step in range(1, steps + 1):
+            opt.step(closure)
+            parts = parts_box
+            if not torch.isfinite(parts["total"]):
+                warnings.warn(f"step {step}: the loss became {parts['total'].item()}; stopped and "
+                              "returned the last good image (try a smaller lr or weights).",
+                              RuntimeWarning, stacklevel=2)
+                result.stopped = "nan"
+                break
+            with torch.no_grad():
+                x.clamp_(0, 1)
+            rec = Step(step, parts["content"].item(), parts["style"].item(), parts["tv"].item(),
+                       parts["total"].item(), time.perf_counter() - t0)
+            result.history.append(rec)
+            if rec.total_loss < best:  # the image this loss was measured on
+                best, result.image = rec.total_loss, parts["image"].clamp(0, 1)
+            if snapshot_every and step % snapshot_every == 0:
+                result.snapshots[step] = x.detach().clone()
+            bar.update(1)
+            if step % 10 == 0 or step == steps:
+                bar.set_postfix(loss=f"{rec.total_loss:.4g}")
+            if callback is not None and (step % callback_every == 0 or step == steps):
+                if callback(rec, x.detach()):
+                    result.stopped = "callback"
+                    break
+    except KeyboardInterrupt:
+        result.stopped = "interrupted"
+        print(f"Interrupted after {len(result.history)} steps: returning the best image so far.")
+    finally:
+        bar.close()
+    if result.stopped in ("done", "callback") and result.history:
+        # the final pixels are usually best; measure them so image and loss agree
+        with torch.no_grad():
+            total, _ = objective(x)
+        if torch.isfinite(total) and total.item() <= best:
+            result.image = x.detach().clone()
+    return result
