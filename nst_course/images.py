@@ -62,7 +62,8 @@ def open_image(path) -> Image.Image:
         raise ImageError(f"{path} is a folder, not an image file.")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # we check the size ourselves below, with a clearer message
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img = Image.open(path)
             w, h = img.size
             if w * h > MAX_PIXELS:
@@ -73,7 +74,7 @@ def open_image(path) -> Image.Image:
             img = ImageOps.exif_transpose(img)  # also loads the pixels
     except ImageError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:
         raise ImageError(f"{path} is too large to open safely (> {MAX_PIXELS / 1e6:.0f} MP); "
                          "shrink it first.") from None
     except UnidentifiedImageError:

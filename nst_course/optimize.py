@@ -21,7 +21,7 @@ from .vgg import load_vgg
 #: image long side used when a source is a path or sample name and no size is given
 DEFAULT_SIZE = 256
 #: a good picture at 256-512 px with the Gatys weights and these loss conventions
-DEFAULT_STYLE_WEIGHT = 1e4
+DEFAULT_STYLE_WEIGHT = 10.0
 DEFAULT_STEPS = 300
 
 

@@ -1,0 +1,94 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nst_course.cli import main
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "nst_course", *map(str, args)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_stylize_happy_path_writes_png(tmp_path):
+    out = tmp_path / "out.png"
+    p = run_cli("stylize", "astronaut", "swirls", "-o", out, "--size", 64, "--steps", 3)
+    assert p.returncode == 0, p.stderr
+    img = Image.open(out)
+    assert img.size == (64, 64) and img.mode == "RGB"
+    assert "Wrote" in p.stderr
+
+
+def test_bad_input_exits_nonzero_with_one_line(tmp_path):
+    p = run_cli("stylize", tmp_path / "missing.jpg", "swirls", "-o", tmp_path / "o.png")
+    assert p.returncode != 0
+    assert "Traceback" not in p.stderr
+    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "missing.jpg" in lines[0] and "no such file" in lines[0]
+
+
+def _bad_cases(tmp_path):
+    notimg = tmp_path / "notes.png"
+    notimg.write_text("hello")
+    tiny = tmp_path / "tiny.png"
+    Image.fromarray(np.zeros((10, 10, 3), np.uint8)).save(tiny)
+    exists = tmp_path / "exists.png"
+    exists.write_bytes(b"keep me")
+    o = tmp_path / "o.png"
+    return {
+        "not an image": (["stylize", notimg, "swirls", "-o", o], "not an image"),
+        "tiny": (["stylize", tiny, "swirls", "-o", o], "at least 32 px"),
+        "exists": (["stylize", "astronaut", "swirls", "-o", exists], "--force"),
+        "suffix": (["stylize", "astronaut", "swirls", "-o", tmp_path / "o.txt"], "unknown image type"),
+        "no folder": (["stylize", "astronaut", "swirls", "-o", tmp_path / "no/o.png"], "does not exist"),
+        "size": (["stylize", "astronaut", "swirls", "-o", o, "--size", 8], "--size"),
+        "steps": (["stylize", "astronaut", "swirls", "-o", o, "--steps", 0], "--steps"),
+        "weight": (["stylize", "astronaut", "swirls", "-o", o, "--style-weight", -1], "negative"),
+        "url": (["stylize", "http://127.0.0.1:9/x.jpg", "swirls", "-o", o], "could not reach"),
+    }
+
+
+@pytest.mark.parametrize("case", ["not an image", "tiny", "exists", "suffix", "no folder",
+                                  "size", "steps", "weight", "url"])
+def test_every_bad_input_gives_one_clear_line(tmp_path, capsys, case):
+    args, expected = _bad_cases(tmp_path)[case]
+    code = main([str(a) for a in args])
+    err = capsys.readouterr().err
+    assert code != 0
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and expected in lines[0], err
+    assert "Traceback" not in err
+    assert (tmp_path / "exists.png").read_bytes() == b"keep me"  # nothing lost
+
+
+def test_force_overwrites(tmp_path, capsys):
+    out = tmp_path / "o.png"
+    out.write_bytes(b"old")
+    code = main(["stylize", "astronaut", "swirls", "-o", str(out), "--size", "48", "--steps", "1",
+                 "--force"])
+    assert code == 0 and Image.open(out).size == (48, 48)
+
+
+def test_conversions_are_noted(tmp_path, capsys):
+    grey = tmp_path / "grey.png"
+    Image.fromarray(np.full((64, 64), 128, np.uint8)).save(grey)
+    code = main(["stylize", str(grey), "swirls", "-o", str(tmp_path / "g.png"), "--size", "48",
+                 "--steps", "1"])
+    err = capsys.readouterr().err
+    assert code == 0 and "note:" in err and "greyscale" in err
+
+
+def test_samples_lists_names(capsys):
+    assert main(["samples"]) == 0
+    out = capsys.readouterr().out
+    for name in ("astronaut", "swirls", "mosaic", "waves", "starry_night"):
+        assert name in out
+
+
+def test_doctor_reports_weights_and_estimates(capsys):
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "sha256-verified" in out and "estimate at 512x512" in out and "s/step" in out

@@ -1,0 +1,128 @@
+import pytest
+import torch
+
+from nst_course import Objective, load_vgg, reconstruct, stylize, synthesize_texture
+from nst_course.losses import content_loss
+from nst_course.optimize import Result, optimize_image
+
+
+def test_stylize_moves_style_and_keeps_content(astronaut64, swirls64):
+    r = stylize(astronaut64, swirls64, steps=30, progress=False)
+    assert isinstance(r, Result) and r.stopped == "done"
+    assert r.image.shape == astronaut64.shape
+    assert 0 <= r.image.min() and r.image.max() <= 1
+    first, last = r.history[0], r.history[-1]
+    assert len(r.history) == 30
+    assert last.style_loss < 0.2 * first.style_loss  # style statistics moved a lot
+    # content stays closer to the photo than the style image is
+    vgg = load_vgg()
+    with torch.no_grad():
+        fc = vgg(astronaut64, ["conv4_2"])["conv4_2"]
+        fr = vgg(r.image, ["conv4_2"])["conv4_2"]
+        fs = vgg(swirls64, ["conv4_2"])["conv4_2"]
+    assert content_loss(fr, fc) < 0.65 * content_loss(fs, fc)  # 0.56 measured; 0.78 at sw=1e4
+    assert (r.image - astronaut64).abs().mean() < (swirls64 - astronaut64).abs().mean()
+
+
+def test_history_records_have_the_contract_fields(astronaut64, swirls64):
+    r = stylize(astronaut64, swirls64, steps=4, optimizer="adam", init="noise", progress=False,
+                tv_weight=1.0)
+    rec = r.history[-1]
+    for key in ("step", "content_loss", "style_loss", "total_loss", "seconds", "tv_loss"):
+        assert rec[key] == getattr(rec, key)
+    assert [h.step for h in r.history] == [1, 2, 3, 4]
+    assert all(b.seconds >= a.seconds for a, b in zip(r.history, r.history[1:]))
+    assert rec.tv_loss > 0
+    assert "4 steps" in repr(r)
+
+
+def test_same_seed_same_picture(astronaut64, swirls64):
+    a = stylize(astronaut64, swirls64, steps=5, init="noise", seed=3, progress=False)
+    b = stylize(astronaut64, swirls64, steps=5, init="noise", seed=3, progress=False)
+    c = stylize(astronaut64, swirls64, steps=5, init="noise", seed=4, progress=False)
+    assert torch.equal(a.image, b.image)
+    assert not torch.equal(a.image, c.image)
+
+
+def test_callback_every_n_steps_and_stop(astronaut64, swirls64):
+    seen = []
+
+    def cb(rec, img):
+        seen.append(rec.step)
+        assert img.shape == astronaut64.shape
+        return rec.step >= 6
+
+    r = stylize(astronaut64, swirls64, steps=20, callback=cb, callback_every=3, progress=False)
+    assert seen == [3, 6] and r.stopped == "callback" and len(r.history) == 6
+
+
+def test_snapshots(astronaut64, swirls64):
+    r = stylize(astronaut64, swirls64, steps=4, snapshot_every=2, progress=False)
+    assert sorted(r.snapshots) == [2, 4]
+
+
+def test_ctrl_c_returns_best_image_so_far(astronaut64, swirls64):
+    def interrupt(rec, img):
+        if rec.step == 4:
+            raise KeyboardInterrupt
+
+    r = stylize(astronaut64, swirls64, steps=50, callback=interrupt, callback_every=1,
+                progress=False)
+    assert r.stopped == "interrupted" and len(r.history) == 4
+    assert r.image.shape == astronaut64.shape and torch.isfinite(r.image).all()
+
+
+class ExplodingObjective:
+    """Finite for a few calls, then NaN: stands in for a diverging run."""
+
+    def __init__(self, target, good_calls):
+        self.target, self.calls, self.good_calls = target, 0, good_calls
+
+    def __call__(self, x):
+        self.calls += 1
+        loss = (x - self.target).pow(2).sum()
+        if self.calls > self.good_calls:
+            loss = loss * float("nan")
+        z = loss.new_zeros(())
+        return loss, {"content": loss, "style": z, "tv": z, "total": loss}
+
+
+def test_nan_stops_and_returns_last_good_image():
+    target = torch.full((1, 3, 8, 8), 0.5)
+    start = torch.rand(1, 3, 8, 8)
+    with pytest.warns(RuntimeWarning, match="last good image"):
+        r = optimize_image(ExplodingObjective(target, 3), start, steps=20, optimizer="adam",
+                           lr=0.05, progress=False)
+    assert r.stopped == "nan" and len(r.history) == 3
+    assert torch.isfinite(r.image).all()
+
+
+def test_lbfgs_beats_start_on_a_simple_objective():
+    target = torch.rand(1, 3, 8, 8)
+    r = optimize_image(ExplodingObjective(target, 10**9), torch.rand(1, 3, 8, 8), steps=10,
+                       progress=False)
+    assert r.history[-1].total_loss < 1e-3 * r.history[0].total_loss
+
+
+def test_reconstruct_and_texture(astronaut64, swirls64):
+    r = reconstruct(astronaut64, "conv1_1", steps=40, progress=False)
+    assert (r.image - astronaut64).pow(2).mean() < 0.01  # conv1_1 keeps nearly every pixel
+    t = synthesize_texture(swirls64, steps=10, progress=False)
+    assert t.history[-1].style_loss < t.history[0].style_loss
+    assert t.history[-1].content_loss == 0
+    with pytest.raises(ValueError, match="kind"):
+        reconstruct(astronaut64, "conv1_1", kind="colour")
+
+
+def test_bad_init_and_optimizer(astronaut64, swirls64):
+    with pytest.raises(ValueError, match="init"):
+        stylize(astronaut64, swirls64, steps=1, init="zeros", progress=False)
+    with pytest.raises(ValueError, match="optimizer"):
+        stylize(astronaut64, swirls64, steps=1, optimizer="sgd", progress=False)
+
+
+def test_objective_matches_stylize_losses(astronaut64, swirls64):
+    obj = Objective(load_vgg(), astronaut64, swirls64, style_weight=5.0)
+    total, parts = obj(astronaut64)
+    r = stylize(astronaut64, swirls64, steps=1, style_weight=5.0, progress=False)
+    assert r.history[0].style_loss == pytest.approx(parts["style"].item(), rel=1e-4)
