@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from PIL import Image
@@ -105,14 +105,14 @@ def _all():
     return {**PHOTOS, **GENERATED, **PAINTINGS}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _photo(name: str) -> Image.Image:
     import skimage.data
 
     return Image.fromarray(getattr(skimage.data, name)()).convert("RGB")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _generated(name: str) -> Image.Image:
     return getattr(styles, name)()
 

@@ -116,7 +116,7 @@ def waves(size: int = 512, seed: int = 2) -> Image.Image:
             draw.line(list(zip(x, off)), fill=tuple(min(255, c + 40) for c in colour),
                       width=max(1, int(1.5 * s)))
         # foam: white claws at the crests' tops
-        tops = np.where((np.diff(np.sign(np.diff(crest))) > 0))[0] + 1
+        tops = np.where(np.diff(np.sign(np.diff(crest))) > 0)[0] + 1
         for t in tops:
             cx, cy = x[t], crest[t]
             for _ in range(int(rng.integers(4, 8))):

@@ -3,8 +3,15 @@ import torch
 import torch.nn.functional as F
 
 from nst_course import losses
-from nst_course.losses import (Objective, content_loss, gatys_ratio, gram_matrix, style_loss,
-                               style_layer_loss, total_variation_loss)
+from nst_course.losses import (
+    Objective,
+    content_loss,
+    gatys_ratio,
+    gram_matrix,
+    style_layer_loss,
+    style_loss,
+    total_variation_loss,
+)
 
 
 def naive_gram(f):
