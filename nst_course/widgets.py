@@ -1,0 +1,337 @@
+"""In-class exercises as widgets, each with a plain-text fallback for static viewers.
+
+* :class:`SortingExercise`: images labelled with letters, put them in order
+  (lesson 01: intermediate representations lowest -> highest layer, spelling
+  STYLE; lesson 02: the reconstruction gallery).
+* :class:`MatchingExercise`: give each image one description from a list
+  (lesson 04: large/small content loss x large/small style loss).
+* :func:`check_order`: the fallback for sorting when widgets do not render
+  (a static viewer, a PDF): type the answer string, get right/wrong and a hint.
+
+Every exercise works without a kernel: ``ex.check("STYLE")`` prints feedback and
+returns a bool; in a notebook ``ex`` (or ``display(ex.widget)``) shows dropdowns,
+a *Check* and a *Reveal* button. Introduced in notebooks/01_cnn_features.ipynb.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+BLANK = "?"
+
+
+def _normalise_order(answer) -> str:
+    """``"s t-y,L e"`` or ``["S", "T", ...]`` -> ``"STYLE"`` (letters only, upper case)."""
+    if not isinstance(answer, str):
+        answer = "".join(str(a) for a in answer)
+    return "".join(ch for ch in answer.upper() if ch.isalnum())
+
+
+def order_feedback(answer, expected: str, hint: str | None = None) -> tuple[bool, str]:
+    """Compare an order with the expected one; returns ``(right, message)``."""
+    given, expected = _normalise_order(answer), _normalise_order(expected)
+    if given == expected:
+        return True, f"Right: {' → '.join(expected)}."
+    if sorted(given) != sorted(expected):
+        missing = sorted(set(expected) - set(given))
+        repeated = sorted({ch for ch in given if given.count(ch) > 1})
+        extra = sorted(set(given) - set(expected))
+        parts = []
+        if missing:
+            parts.append(f"missing {', '.join(missing)}")
+        if repeated:
+            parts.append(f"used more than once: {', '.join(repeated)}")
+        if extra:
+            parts.append(f"not a label here: {', '.join(extra)}")
+        msg = (f"Not yet: use each of the {len(expected)} labels {', '.join(sorted(expected))} "
+               f"exactly once ({'; '.join(parts) or 'wrong length'}).")
+        return False, msg
+    n_right = sum(a == b for a, b in zip(given, expected))
+    msg = f"Not yet: {n_right} of {len(expected)} positions right."
+    if hint:
+        msg += f" Hint: {hint}"
+    return False, msg
+
+
+def check_order(answer, expected: str = "STYLE",
+                hint: str = "low layers keep exact edges and colours; deep layers keep only "
+                            "coarse blobs where the objects are.") -> bool:
+    """Plain fallback of the sorting exercise: print right/wrong (with a hint) and return it.
+
+    >>> check_order("STYLE")
+    Right: S → T → Y → L → E.
+    True
+    """
+    right, msg = order_feedback(answer, expected, hint)
+    print(msg)
+    return right
+
+
+def _png(img, width: int | None = None) -> bytes:
+    """PNG bytes of a tensor ``(1, 3, H, W)``/``(3, H, W)``, a map ``(H, W)``, an array or PIL."""
+    from PIL import Image
+
+    if isinstance(img, Image.Image):
+        pil = img.convert("RGB")
+    else:
+        try:
+            import torch
+
+            if isinstance(img, torch.Tensor):
+                img = img.detach().float().cpu()
+                img = img[0] if img.dim() == 4 else img
+                img = img.permute(1, 2, 0).numpy() if img.dim() == 3 else img.numpy()
+        except ImportError:  # pragma: no cover - torch is a dependency
+            pass
+        arr = np.asarray(img, dtype=np.float32)
+        if arr.ndim == 3 and arr.shape[-1] == 1:
+            arr = arr[..., 0]
+        if arr.ndim == 2:  # one feature map: scale to its own range, colour-map it
+            from matplotlib import colormaps
+
+            arr = (arr - arr.min()) / (arr.max() - arr.min() + 1e-8)
+            arr = colormaps["magma"](arr)[..., :3]
+        if arr.max() > 1.0:
+            arr = arr / 255.0
+        pil = Image.fromarray((np.clip(arr, 0, 1) * 255 + 0.5).astype(np.uint8))
+    if width:
+        pil = pil.resize((width, max(1, round(pil.height * width / pil.width))), Image.NEAREST)
+    buf = io.BytesIO()
+    pil.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+class _Exercise:
+    """Shared parts: image tiles, feedback line, Check/Reveal buttons, display."""
+
+    tile_width = 160
+
+    def __init__(self, images, captions, titles):
+        self.images = list(images)
+        self.captions = list(captions)
+        self.titles = None if titles is None else list(titles)
+        if self.titles is not None and len(self.titles) != len(self.images):
+            raise ValueError("give one title per image (or none)")
+        self.feedback = ""
+        self._widget = None
+
+    def _try_build(self):
+        """Build the widgets now (so the controls exist as attributes); skip without ipywidgets."""
+        try:
+            self._build()
+        except ImportError:  # plain fallback only: check() and reveal() still work
+            self._widget = None
+
+    def _build(self):
+        import ipywidgets as w
+
+        self.check_button = w.Button(description="Check", button_style="primary",
+                                     icon="check")
+        self.reveal_button = w.Button(description="Reveal", button_style="warning", icon="eye")
+        self.feedback_label = w.HTML(value="")
+        self.check_button.on_click(lambda _: self._on_check())
+        self.reveal_button.on_click(lambda _: self._on_reveal())
+        tiles = []
+        for img, cap in zip(self.images, self.captions):
+            pic = w.Image(value=_png(img, self.tile_width), format="png",
+                          layout=w.Layout(width=f"{self.tile_width}px"))
+            tiles.append(w.VBox([w.HTML(f"<b style='font-size:1.4em'>{cap}</b>"), pic],
+                                layout=w.Layout(align_items="center", margin="0 6px")))
+        self._widget = w.VBox([w.HBox(tiles, layout=w.Layout(flex_flow="row wrap")),
+                               self._controls(),
+                               w.HBox([self.check_button, self.reveal_button]),
+                               self.feedback_label])
+
+    @property
+    def widget(self):
+        """The ipywidgets box (needs ipywidgets)."""
+        if self._widget is None:
+            self._build()
+        return self._widget
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _say(self, msg: str, ok: bool | None = None) -> None:
+        self.feedback = msg
+        if self._widget is not None:
+            colour = {True: "green", False: "firebrick", None: "black"}[ok]
+            text = html.escape(msg).replace("\n", "<br>")
+            self.feedback_label.value = f"<span style='color:{colour}'>{text}</span>"
+
+    def _on_check(self):
+        self.check(self._current(), quiet=True)
+
+    def _on_reveal(self):
+        for dropdown, value in zip(self.dropdowns, self._answer_values()):
+            dropdown.value = value
+        self._say(self.answer_text(), None)
+
+    def reveal(self) -> None:
+        """Print the answer (the Reveal button shows the same text)."""
+        self._say(self.answer_text(), None)
+        print(self.feedback)
+
+
+class SortingExercise(_Exercise):
+    """Put labelled images in order (e.g. lowest -> highest layer).
+
+    Args:
+        images: the images in the order shown (already shuffled), tensors
+            ``(1, 3, H, W)`` in [0, 1], maps ``(H, W)``, arrays or PIL images.
+        labels: one letter per image, in the same order (``"ETLSY"`` or a list).
+        answer: the labels in the right order (``"STYLE"``).
+        titles: what each image really is (``"conv1_1"``...), shown on Reveal.
+        hint: added to a wrong answer's feedback.
+
+    Controls: ``dropdowns`` (one per position, first = lowest),
+    ``check_button``, ``reveal_button``; ``feedback`` is the last message.
+    """
+
+    def __init__(self, images, labels, answer, titles=None,
+                 hint: str = "look for exact edges and colours (low) versus coarse blobs (high)."):
+        labels = list(labels)
+        if len(labels) != len(list(images)):
+            raise ValueError(f"{len(labels)} labels for {len(list(images))} images")
+        if sorted(_normalise_order(answer)) != sorted(_normalise_order(labels)):
+            raise ValueError(f"the answer {answer!r} must use each label {labels} once")
+        super().__init__(images, labels, titles)
+        self.labels = [str(lbl) for lbl in labels]
+        self.answer = _normalise_order(answer)
+        self.hint = hint
+        self._try_build()
+
+    def _controls(self):
+        import ipywidgets as w
+
+        self.dropdowns = [
+            w.Dropdown(options=[BLANK] + self.labels, value=BLANK, description=f"{k + 1}.",
+                       layout=w.Layout(width="110px"), style={"description_width": "22px"})
+            for k in range(len(self.labels))
+        ]
+        return w.HBox([w.HTML("lowest →"), *self.dropdowns, w.HTML("→ highest")])
+
+    def _current(self) -> str:
+        return "".join("" if d.value == BLANK else d.value for d in self.dropdowns)
+
+    def check(self, answer, quiet: bool = False) -> bool:
+        """Check an order (``"STYLE"``, ``"s t y l e"`` or a list); print and return right/wrong."""
+        right, msg = order_feedback(answer, self.answer, self.hint)
+        self._say(msg, right)
+        if not quiet:
+            print(msg)
+        return right
+
+    def _answer_values(self):
+        return list(self.answer)
+
+    def answer_text(self) -> str:
+        """The answer, with what each image is if titles were given."""
+        if self.titles is None:
+            return f"Answer: {' → '.join(self.answer)}"
+        what = dict(zip(self.labels, self.titles))
+        return "Answer: " + " → ".join(f"{ch} ({what[ch]})" for ch in self.answer)
+
+    def __repr__(self) -> str:
+        return f"SortingExercise({len(self.images)} images labelled {''.join(self.labels)})"
+
+
+class MatchingExercise(_Exercise):
+    """Give each image one of several descriptions.
+
+    Args:
+        images: the images, in the order shown.
+        options: the descriptions to choose from (e.g. the four loss quadrants).
+        answer: the right description per image (strings from ``options`` or indices).
+        titles: captions above the images (default ``"A"``, ``"B"``...).
+        reveal_text: shown on Reveal, e.g. the measured losses (default: the answer).
+
+    Controls: ``dropdowns`` (one per image), ``check_button``, ``reveal_button``.
+    """
+
+    def __init__(self, images, options, answer, titles=None, reveal_text: str | None = None):
+        images = list(images)
+        self.options = [str(o) for o in options]
+        answer = [self.options[a] if isinstance(a, int) else str(a) for a in answer]
+        if len(answer) != len(images):
+            raise ValueError(f"{len(answer)} answers for {len(images)} images")
+        bad = [a for a in answer if a not in self.options]
+        if bad:
+            raise ValueError(f"answer {bad[0]!r} is not one of the options")
+        captions = titles if titles is not None else [chr(ord("A") + k) for k in range(len(images))]
+        super().__init__(images, captions, None)
+        self.answer = answer
+        self.reveal_text = reveal_text
+        self._try_build()
+
+    def _controls(self):
+        import ipywidgets as w
+
+        self.dropdowns = [
+            w.Dropdown(options=[BLANK] + self.options, value=BLANK, description=f"{cap}:",
+                       layout=w.Layout(width="360px"), style={"description_width": "40px"})
+            for cap in self.captions
+        ]
+        return w.VBox(self.dropdowns)
+
+    def _current(self) -> list[str]:
+        return [d.value for d in self.dropdowns]
+
+    def _as_list(self, choice) -> list:
+        if isinstance(choice, Mapping):
+            keys = {str(c): k for k, c in enumerate(self.captions)}
+            out = [BLANK] * len(self.images)
+            for key, value in choice.items():
+                k = key if isinstance(key, int) else keys.get(str(key))
+                if k is None or not 0 <= k < len(out):
+                    raise KeyError(f"{key!r} is not one of the images {', '.join(self.captions)}")
+                out[k] = value
+            choice = out
+        if isinstance(choice, str) or not isinstance(choice, Sequence):
+            raise TypeError("give a list with one description per image, or a dict image -> "
+                            "description")
+        return [self.options[c] if isinstance(c, int) else str(c) for c in choice]
+
+    def check(self, choice, quiet: bool = False) -> bool:
+        """Check a list (one description or option index per image) or a dict caption -> choice."""
+        given = self._as_list(choice)
+        if len(given) != len(self.answer):
+            msg = f"Not yet: give one description for each of the {len(self.answer)} images."
+            self._say(msg, False)
+            if not quiet:
+                print(msg)
+            return False
+        n_right = sum(g == a for g, a in zip(given, self.answer))
+        unanswered = sum(g == BLANK for g in given)
+        if n_right == len(self.answer):
+            msg, right = f"Right: all {n_right} matched.", True
+        else:
+            msg, right = f"Not yet: {n_right} of {len(self.answer)} right.", False
+            if unanswered:
+                msg += f" ({unanswered} still unanswered.)"
+            else:
+                msg += (" Hint: the content loss is small when the layout of the photo survives; "
+                        "the style loss is small when the textures and colours look like the style.")
+        self._say(msg, right)
+        if not quiet:
+            print(msg)
+        return right
+
+    def _answer_values(self):
+        return list(self.answer)
+
+    def answer_text(self) -> str:
+        """The answer per image, then ``reveal_text`` (e.g. the measured losses)."""
+        text = "Answer:\n" + "\n".join(f"{c}: {a}" for c, a in zip(self.captions, self.answer))
+        if self.reveal_text:
+            text += "\n" + self.reveal_text
+        return text
+
+    def __repr__(self) -> str:
+        return f"MatchingExercise({len(self.images)} images, {len(self.options)} options)"
