@@ -1,0 +1,70 @@
+"""Shared helpers for the course tools: find the lessons, read their titles, write notebooks back."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+LESSON_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
+TITLE_RE = re.compile(r"^#\s+(\d\d)\s*[—–-]+\s*(.+?)\s*$")
+
+
+def lessons(folder: Path = NOTEBOOKS) -> list[Path]:
+    """The numbered lessons ``NN_name.ipynb`` in ``folder``, in order."""
+    return sorted(p for p in Path(folder).glob("*.ipynb") if LESSON_RE.match(p.name))
+
+
+def source(cell) -> str:
+    s = cell.get("source", "")
+    return "".join(s) if isinstance(s, list) else s
+
+
+def tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def title(nb) -> tuple[str, str]:
+    """``("03", "Gram matrices: what "style" is made of")`` from the first cell ``# 03 — ...``."""
+    first = source(nb.cells[0]).strip().splitlines()[0] if nb.cells else ""
+    m = TITLE_RE.match(first)
+    if not m:
+        raise ValueError(f"first cell should start with '# NN — Title', found {first[:60]!r}")
+    return m.group(1), m.group(2)
+
+
+def short_title(nb) -> str:
+    """``"03 Gram matrices"``: the number and the title up to its first colon."""
+    num, text = title(nb)
+    return f"{num} {text.split(':')[0].strip()}"
+
+
+def summary(nb) -> str:
+    """The lesson's one-sentence description: the first non-heading paragraph of the title cell."""
+    lines = source(nb.cells[0]).strip().splitlines()[1:]
+    para = []
+    for line in lines:
+        if not line.strip():
+            if para:
+                break
+            continue
+        if line.lstrip().startswith(("#", "**You will", "-")):
+            break
+        para.append(line.strip())
+    return " ".join(para).strip("*_ ")
+
+
+def read(path: Path):
+    return nbformat.read(str(path), as_version=4)
+
+
+def write_if_changed(nb, path: Path) -> bool:
+    """Write ``nb`` in nbformat's own layout; return True when the file changed."""
+    text = nbformat.writes(nb) + "\n"
+    if Path(path).read_text() == text:
+        return False
+    Path(path).write_text(text)
+    return True
