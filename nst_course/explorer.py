@@ -1,0 +1,252 @@
+"""Runs over style weights and style-layer sets, computed once, and ways to look at them.
+
+* :func:`run_grid` stylizes one content/style pair for every (layer set, style weight);
+  :func:`grid_figure` shows the runs as Gatys Fig. 3 (rows: layer sets, columns: weights),
+  each tile titled with its weights, the paper's alpha/beta and its *measured* losses.
+* :func:`quadrant_runs` makes the four images of the in-class problem (large/small content
+  loss x large/small style loss) honestly, by different weights, inits and step counts;
+  :func:`classify_quadrants` checks from the measured losses which quadrant each is in.
+* :class:`WeightExplorer`: sliders over precomputed runs; moving one only looks a result up.
+
+Introduced in notebooks/04_loss_weighting.ipynb.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from .config import CONTENT_LAYERS, STYLE_LAYERS
+from .losses import Objective, gatys_ratio
+from .optimize import stylize
+from .vgg import load_vgg
+
+#: style-layer sets of Gatys Fig. 3 (rows A, C, E of the paper)
+LAYER_SETS = {
+    "conv1_1": ("conv1_1",),
+    "conv1_1…conv3_1": ("conv1_1", "conv2_1", "conv3_1"),
+    "conv1_1…conv5_1": STYLE_LAYERS,
+}
+
+#: the in-class problem's descriptions (seed 000), as (content, style) loss sizes
+QUADRANTS = {
+    ("large", "large"): "large content loss & large style loss",
+    ("small", "large"): "small content loss & large style loss",
+    ("small", "small"): "small content loss & small style loss",
+    ("large", "small"): "large content loss & small style loss",
+}
+
+
+@dataclass
+class Run:
+    """One stylization and its losses, measured on the final image (unweighted)."""
+
+    image: torch.Tensor
+    style_weight: float
+    content_weight: float
+    layers: tuple
+    content_loss: float
+    style_loss: float
+    total_loss: float
+    alpha_beta: float  # the paper's alpha/beta for these weights (inf when style weight is 0)
+    steps: int
+    init: str
+    seconds: float
+
+    def __repr__(self) -> str:
+        return (f"Run(style_weight={self.style_weight:g}, content_weight={self.content_weight:g}, "
+                f"layers={'+'.join(self.layers)}, init={self.init!r}, steps={self.steps}, "
+                f"content={self.content_loss:.4g}, style={self.style_loss:.4g}, "
+                f"total={self.total_loss:.4g}, {self.seconds:.1f} s)")
+
+
+def measure(image, content_img, style_img, *, style_layers=STYLE_LAYERS, content_layers=CONTENT_LAYERS,
+            style_layer_weights=None, vgg=None) -> tuple[float, float]:
+    """Unweighted ``(content_loss, style_loss)`` of ``image`` ``(1, 3, H, W)``."""
+    vgg = vgg or load_vgg()
+    obj = Objective(vgg, content_img, style_img, content_layers=content_layers,
+                    style_layers=style_layers, style_layer_weights=style_layer_weights)
+    with torch.no_grad():
+        _, parts = obj(image)
+    return parts["content"].item(), parts["style"].item()
+
+
+def alpha_beta(content_img, content_weight: float, style_weight: float) -> float:
+    """The paper's alpha/beta for our weights (content layer conv4_2 of ``content_img``)."""
+    if not style_weight:
+        return math.inf
+    h, w = content_img.shape[-2:]
+    shape = (512, math.ceil(h / 8), math.ceil(w / 8))  # conv4_2 after three 2x2 pools
+    return gatys_ratio(content_weight, style_weight, shape)
+
+
+def run_one(content_img, style_img, *, style_weight: float, steps: int, content_weight: float = 1.0,
+            style_layers=STYLE_LAYERS, style_layer_weights=None, init="content", seed: int = 0,
+            **kwargs) -> Run:
+    """:func:`~nst_course.stylize` without a progress bar, measured on its final image."""
+    r = stylize(content_img, style_img, steps=steps, content_weight=content_weight,
+                style_weight=style_weight, style_layers=style_layers,
+                style_layer_weights=style_layer_weights, init=init, seed=seed, progress=False,
+                **kwargs)
+    lc, ls = measure(r.image, content_img, style_img, style_layers=style_layers,
+                     style_layer_weights=style_layer_weights)
+    return Run(r.image, style_weight, content_weight, tuple(style_layers), lc, ls,
+               content_weight * lc + style_weight * ls,
+               alpha_beta(content_img, content_weight, style_weight), steps,
+               init if isinstance(init, str) else "tensor", r.seconds)
+
+
+def run_grid(content_img, style_img, style_weights: Sequence[float],
+             layer_sets: Mapping[str, Sequence[str]] = LAYER_SETS, *, steps: int,
+             **kwargs) -> dict[tuple[str, float], Run]:
+    """One :class:`Run` per (layer-set label, style weight); ``kwargs`` go to :func:`run_one`."""
+    return {(label, w): run_one(content_img, style_img, style_weight=w, steps=steps,
+                                style_layers=tuple(layers), **kwargs)
+            for label, layers in layer_sets.items() for w in style_weights}
+
+
+def tile_title(run: Run) -> str:
+    """``style weight``, the paper's alpha/beta and the measured losses, on two lines."""
+    ab = "" if math.isinf(run.alpha_beta) else f" (α/β={run.alpha_beta:.0e})"
+    return (f"β={run.style_weight:g}{ab}\n"
+            f"L_c={run.content_loss:.3g}  L_s={run.style_loss:.3g}")
+
+
+def grid_figure(runs: Mapping[tuple[str, float], Run], style_weights=None, labels=None,
+                size: float = 2.4, suptitle: str | None = None):
+    """Gatys Fig. 3: rows = style-layer sets, columns = style weights (content weight 1)."""
+    import matplotlib.pyplot as plt
+
+    from .images import to_numpy
+
+    labels = list(labels or dict.fromkeys(k[0] for k in runs))
+    style_weights = list(style_weights or sorted({k[1] for k in runs}))
+    fig, axes = plt.subplots(len(labels), len(style_weights), squeeze=False,
+                             figsize=(size * len(style_weights), (size + 0.3) * len(labels)))
+    for i, label in enumerate(labels):
+        for j, w in enumerate(style_weights):
+            ax = axes[i, j]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            run = runs.get((label, w))
+            if run is not None:
+                ax.imshow(to_numpy(run.image))
+                ax.set_title(tile_title(run), fontsize=8)
+            if j == 0:
+                ax.set_ylabel(f"style: {label}", fontsize=9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def quadrant_runs(content_img, style_img, *, steps: int, seed: int = 0,
+                  reuse: Mapping[str, Run] | None = None) -> dict[str, Run]:
+    """The four images of the in-class problem, keyed by their :data:`QUADRANTS` description.
+
+    Recipes (all measured with the same objective: conv4_2 content, five style layers):
+    large & large: white noise after a few steps; small content & large style: style weight
+    0.01 from the content image; small & small: style weight 10 from the content image;
+    large content & small style: texture synthesis (content weight 0) from noise.
+    ``reuse`` may supply already computed runs (same layers) by description.
+    """
+    recipes = {
+        QUADRANTS["large", "large"]: dict(style_weight=10.0, init="noise", steps=max(2, steps // 25)),
+        QUADRANTS["small", "large"]: dict(style_weight=0.01, steps=steps),
+        QUADRANTS["small", "small"]: dict(style_weight=10.0, steps=steps),
+        QUADRANTS["large", "small"]: dict(style_weight=1.0, content_weight=0.0, init="noise",
+                                          steps=steps),
+    }
+    reuse = reuse or {}
+    return {desc: reuse.get(desc) or run_one(content_img, style_img, seed=seed, **recipe)
+            for desc, recipe in recipes.items()}
+
+
+def classify_quadrants(runs: Mapping[str, Run]) -> dict[str, str]:
+    """The quadrant each run is in by its measured losses: the two largest are "large"."""
+    def sizes(key):
+        ranked = sorted(runs, key=lambda d: getattr(runs[d], key))
+        return {d: "small" if i < len(ranked) / 2 else "large" for i, d in enumerate(ranked)}
+
+    c, s = sizes("content_loss"), sizes("style_loss")
+    return {d: QUADRANTS[c[d], s[d]] for d in runs}
+
+
+def _png(image, width: int) -> bytes:
+    from .images import tensor_to_pil
+
+    pil = tensor_to_pil(image)
+    pil = pil.resize((width, max(1, round(pil.height * width / pil.width))))
+    buf = io.BytesIO()
+    pil.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+class WeightExplorer:
+    """Sliders over precomputed runs: style weight and style-layer set; instant, no optimisation.
+
+    Args:
+        runs: ``{(layer-set label, style weight): Run}`` (e.g. from :func:`run_grid`).
+        width: display width of the image in pixels.
+
+    ``explorer.widget`` is the ipywidgets box; ``explorer.select(weight, label)`` sets the
+    sliders from code (and returns the :class:`Run` shown); ``explorer.current`` is that run.
+    """
+
+    def __init__(self, runs: Mapping[tuple[str, float], Run], width: int = 320):
+        import ipywidgets as widgets
+
+        if not runs:
+            raise ValueError("WeightExplorer needs at least one run")
+        self.runs = dict(runs)
+        self.labels = list(dict.fromkeys(k[0] for k in self.runs))
+        self.weights = sorted({k[1] for k in self.runs})
+        self._pngs = {k: _png(r.image, width) for k, r in self.runs.items()}  # once, up front
+        self.weight_slider = widgets.SelectionSlider(
+            options=[(f"{w:g}", w) for w in self.weights], value=self.weights[len(self.weights) // 2],
+            description="style weight β", continuous_update=True,
+            style={"description_width": "initial"}, layout=widgets.Layout(width="420px"))
+        self.layer_buttons = widgets.ToggleButtons(options=self.labels, value=self.labels[-1],
+                                                   description="style layers")
+        self.image = widgets.Image(format="png", width=width)
+        self.info = widgets.HTML()
+        self.weight_slider.observe(self._update, names="value")
+        self.layer_buttons.observe(self._update, names="value")
+        self.widget = widgets.VBox([self.weight_slider, self.layer_buttons, self.image, self.info])
+        self._update()
+
+    @property
+    def current(self) -> Run | None:
+        return self.runs.get((self.layer_buttons.value, self.weight_slider.value))
+
+    def select(self, style_weight: float | None = None, label: str | None = None) -> Run | None:
+        """Move the sliders (as a user would) and return the run now shown."""
+        if label is not None:
+            self.layer_buttons.value = label
+        if style_weight is not None:
+            self.weight_slider.value = style_weight
+        return self.current
+
+    def _update(self, change=None) -> None:
+        key = (self.layer_buttons.value, self.weight_slider.value)
+        run = self.runs.get(key)
+        if run is None:
+            self.info.value = f"<b>not computed</b>: style weight {key[1]:g} with {key[0]}"
+            return
+        self.image.value = self._pngs[key]
+        ab = "" if math.isinf(run.alpha_beta) else f" &nbsp; (paper's α/β = {run.alpha_beta:.1e})"
+        self.info.value = (f"content weight {run.content_weight:g}, style weight "
+                           f"{run.style_weight:g}{ab}<br>measured: content loss "
+                           f"<b>{run.content_loss:.4g}</b>, style loss <b>{run.style_loss:.4g}</b>"
+                           f", total {run.total_loss:.4g} ({run.steps} steps)")
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        return (f"WeightExplorer({len(self.weights)} style weights x {len(self.labels)} "
+                f"layer sets, {len(self.runs)} runs)")
