@@ -207,6 +207,27 @@ class SortingExercise(_Exercise):
         self.hint = hint
         self._try_build()
 
+    @classmethod
+    def shuffled(cls, images, titles=None, labels: str = "ABCDE", seed: int = 0, **kwargs):
+        """An exercise from ``images`` given in the *right* order, shown shuffled.
+
+        The images are shuffled (seeded) and labelled ``labels`` in the order shown, so the
+        answer never appears in the notebook's code. ``titles`` (in the right order) name
+        the images on Reveal.
+        """
+        images = list(images)
+        labels = list(labels)[: len(images)]
+        if len(labels) < len(images):
+            raise ValueError(f"{len(images)} images need {len(images)} labels, got {len(labels)}")
+        rng = np.random.default_rng(seed)
+        order = rng.permutation(len(images))
+        while len(images) > 1 and np.all(order == np.arange(len(images))):  # never unshuffled
+            order = rng.permutation(len(images))
+        shown = [images[k] for k in order]
+        answer = "".join(labels[int(np.where(order == k)[0][0])] for k in range(len(images)))
+        shown_titles = None if titles is None else [list(titles)[k] for k in order]
+        return cls(shown, labels, answer, titles=shown_titles, **kwargs)
+
     def _controls(self):
         import ipywidgets as w
 

@@ -153,3 +153,16 @@ def test_images_of_any_kind_render():
     ex = SortingExercise(imgs, "ABCD", "DCBA")
     assert len(ex.widget.children[0].children) == 4
     assert repr(ex) == "SortingExercise(4 images labelled ABCD)"
+
+
+def test_shuffled_hides_the_order_and_keeps_the_answer():
+    # image k is a constant k/10: the answer must list the labels of 0, 1, 2, 3, 4 in turn
+    images = [torch.full((1, 3, 4, 4), k / 10) for k in range(5)]
+    ex = SortingExercise.shuffled(images, titles=[f"layer {k}" for k in range(5)], seed=3)
+    assert ex.labels == list("ABCDE")
+    shown_values = [round(img[0, 0, 0, 0].item() * 10) for img in ex.images]
+    assert shown_values != [0, 1, 2, 3, 4]
+    by_value = dict(zip(shown_values, ex.labels))
+    assert ex.answer == "".join(by_value[k] for k in range(5))
+    assert ex.titles == [f"layer {v}" for v in shown_values]
+    assert ex.check(ex.answer, quiet=True) and not ex.check("ABCDE", quiet=True)
