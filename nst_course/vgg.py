@@ -65,6 +65,11 @@ class VGG19(nn.Module):
 
     ``model(x, layers)`` with ``x`` of shape ``(N, 3, H, W)`` in ``[0, 1]`` returns
     ``{name: tensor (N, C, H', W')}`` and stops after the deepest requested layer.
+
+    Speed: weights and activations are stored ``channels_last`` (NHWC in memory;
+    on a CPU its 3x3 convolutions run ~2x faster than NCHW) and the ReLUs work in
+    place. The features come back as ordinary NCHW-contiguous tensors unless
+    ``keep_format=True`` (what the optimiser uses: no copies).
     """
 
     def __init__(self, weights: str = "gatys", pooling: str = "max", padding: str = "zeros",
@@ -88,6 +93,7 @@ class VGG19(nn.Module):
         self._load(seed)
         self.requires_grad_(False)
         self.eval()
+        self.to(memory_format=torch.channels_last)
 
     def _load(self, seed: int) -> None:
         if self.weights == "gatys":
@@ -117,28 +123,51 @@ class VGG19(nn.Module):
                 conv.weight.copy_(w)
                 conv.bias.copy_(b)
 
-    def forward(self, x: torch.Tensor, layers=None) -> dict[str, torch.Tensor]:
-        """Activations ``{name: (N, C, H', W')}`` for ``layers`` (default: all of them)."""
+    def forward(self, x: torch.Tensor, layers=None, *, keep_format: bool = False,
+                ) -> dict[str, torch.Tensor]:
+        """Activations ``{name: (N, C, H', W')}`` for ``layers`` (default: all of them).
+
+        ``keep_format=True`` returns them in the internal ``channels_last`` layout
+        (same values and shapes; ``.view`` across C and H,W then needs ``.reshape``).
+        """
         layers = LAYERS if layers is None else tuple(layers)
         unknown = [n for n in layers if n not in LAYERS]
         if unknown:
             raise ValueError(f"unknown layer {unknown[0]!r}; VGG19 layers are {', '.join(LAYERS)}")
         wanted, last = set(layers), max(LAYERS.index(n) for n in layers)
-        out, i, x = {}, 0, self.preprocess(x)
+        out, i = {}, 0
+        x = self.preprocess(x.contiguous(memory_format=torch.channels_last))
         for name in LAYERS[: last + 1]:
             if name.startswith("pool"):
                 x = F.max_pool2d(x, 2) if self.pooling == "max" else F.avg_pool2d(x, 2)
             else:
                 if self.padding == "reflect":
                     x = F.pad(x, (1, 1, 1, 1), mode="reflect")
-                x = F.relu(self.convs[i](x))
+                x = F.relu(self.convs[i](x), inplace=True)  # conv's backward needs no output
                 i += 1
             if name in wanted:
-                out[name] = x
+                out[name] = x if keep_format else x.contiguous()
         return out
 
     def extra_repr(self) -> str:
         return f"weights={self.weights!r}, pooling={self.pooling!r}, padding={self.padding!r}"
+
+    def fast(self):
+        """``self`` as a callable that keeps the ``channels_last`` layout (for objectives)."""
+        return _KeepFormat(self)
+
+
+class _KeepFormat:
+    """``vgg.fast()``: call the network with ``keep_format=True``; everything else passes through."""
+
+    def __init__(self, vgg: VGG19):
+        self.vgg = vgg
+
+    def __call__(self, x, layers=None):
+        return self.vgg(x, layers, keep_format=True)
+
+    def __getattr__(self, name):
+        return getattr(self.vgg, name)
 
 
 @lru_cache(maxsize=8)
