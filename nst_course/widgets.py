@@ -36,6 +36,9 @@ def order_feedback(answer, expected: str, hint: str | None = None) -> tuple[bool
     given, expected = _normalise_order(answer), _normalise_order(expected)
     if given == expected:
         return True, f"Right: {' → '.join(expected)}."
+    if not given:
+        return False, (f"Not answered yet: type the {len(expected)} letters "
+                       f"{', '.join(sorted(expected))} in your order, lowest first.")
     if sorted(given) != sorted(expected):
         missing = sorted(set(expected) - set(given))
         repeated = sorted({ch for ch in given if given.count(ch) > 1})

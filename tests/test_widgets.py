@@ -166,3 +166,8 @@ def test_shuffled_hides_the_order_and_keeps_the_answer():
     assert ex.answer == "".join(by_value[k] for k in range(5))
     assert ex.titles == [f"layer {v}" for v in shown_values]
     assert ex.check(ex.answer, quiet=True) and not ex.check("ABCDE", quiet=True)
+
+
+def test_unanswered_placeholder_says_what_to_type(capsys):
+    assert check_order("?????") is False
+    assert capsys.readouterr().out.startswith("Not answered yet: type the 5 letters E, L, S, T, Y")
