@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Tests: tiny images and few steps in the notebooks, no progress bars, no windows.
 TEST_ENV := NST_COURSE_FAST=1 TQDM_DISABLE=1 MPLBACKEND=Agg PYTHONHASHSEED=0
 
-.PHONY: install lab test lint clean
+.PHONY: install lab test lint clean student slides html navigation web-assets browser-deps
 
 install: $(STAMP)
 
@@ -21,10 +21,45 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
 
 lint: $(STAMP)
-	$(BIN)/ruff check nst_course tests notebooks
+	$(BIN)/ruff check nst_course tests notebooks tools
 
-test: $(STAMP) lint
+test: $(STAMP) lint browser-deps
+	@$(MAKE) --no-print-directory web-assets || echo "web assets missing: the slides/site test will be skipped"
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadscope --nbval-lax --nbval-current-env tests notebooks
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+# --- classroom and self-study tools (tools/) ---------------------------------------------
+ASSETS := tools/node_modules/.package-lock.json
+
+# Offline web assets for slides and the site (reveal.js, MathJax 2, require.js, ...) from npm.
+web-assets: $(ASSETS)
+$(ASSETS): tools/package.json tools/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (apt-get install npm) for slides/html"; exit 1; }
+	cd tools && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(ASSETS)
+
+# Student copies: solutions out (stubs in), outputs cleared -> student/
+student: $(STAMP)
+	$(BIN)/python tools/student.py notebooks student
+
+# reveal.js slides of every lesson, executed, offline -> slides/ (FAST=1: tiny and quick)
+slides: $(STAMP) $(ASSETS)
+	$(if $(FAST),NST_COURSE_FAST=1) TQDM_DISABLE=1 $(BIN)/python tools/build_site.py slides
+
+# Static site of the executed course, offline -> site/index.html (FAST=1: tiny and quick)
+html: $(STAMP) $(ASSETS)
+	$(if $(FAST),NST_COURSE_FAST=1) TQDM_DISABLE=1 $(BIN)/python tools/build_site.py html
+
+# Regenerate prev | index | next cells, the lesson list in 00, and the slide metadata.
+navigation: $(STAMP)
+	$(BIN)/python tools/navigation.py
+	$(BIN)/python tools/slides_metadata.py
+
+# Chromium for the real-browser test (Debian package; never `playwright install`).
+# Without root or apt the test skips and says why.
+browser-deps:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium not installed: tests/test_browser.py will be skipped"; }

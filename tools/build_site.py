@@ -8,8 +8,8 @@ The lessons are executed once with nbclient into ``build/executed[-fast]/`` and 
 until a lesson changes. ``NST_COURSE_FAST=1`` (or ``--fast``) builds the small, quick
 version; without it the pictures are real and the build takes a while on a CPU.
 
-    python tools/site.py html   [--out site]   [--fast] [--no-execute] [LESSON ...]
-    python tools/site.py slides [--out slides] [--fast] [--no-execute] [LESSON ...]
+    python tools/build_site.py html   [--out site]   [--fast] [--no-execute] [LESSON ...]
+    python tools/build_site.py slides [--out slides] [--fast] [--no-execute] [LESSON ...]
 """
 
 from __future__ import annotations
