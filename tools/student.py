@@ -1,7 +1,8 @@
 """Write student copies of the lessons: solutions out, stubs in, outputs cleared.
 
-Every cell tagged ``solution`` is removed when an earlier cell already holds the stub it
-replaces (the lessons' usual pattern: stub cell, solution cell, check cell). Otherwise it
+Every cell tagged ``solution`` is removed when it defines nothing new: an earlier cell
+already holds the stub it replaces (the lessons' usual pattern: stub cell, solution cell,
+check cell), or it only shows the answer (``sorting.reveal()``). Otherwise it
 becomes a stub: each function keeps its signature and docstring and raises
 ``NotImplementedError`` (the checks report that as "not yet solved"), each assigned name
 becomes ``None``, and a markdown solution becomes a one-line note. Outputs, execution
@@ -29,7 +30,7 @@ MARKDOWN_STUB = "*The solution is not part of the student copy: try it yourself 
 
 
 def defined_names(code: str) -> list[str]:
-    """Top-level functions, classes and assigned names of a cell (IPython magics ignored)."""
+    """Top-level functions, classes, imports and assigned names of a cell (IPython magics ignored)."""
     lines = [ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))]
     try:
         tree = ast.parse("\n".join(lines))
@@ -39,6 +40,8 @@ def defined_names(code: str) -> list[str]:
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             names.append(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names += [(a.asname or a.name).split(".")[0] for a in node.names]
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names += [t.id for t in targets if isinstance(t, ast.Name)]
@@ -82,8 +85,8 @@ def student_notebook(nb):
             cells.append(nbformat.v4.new_markdown_cell(MARKDOWN_STUB, id=cell.get("id")))
             continue
         names = defined_names(text)
-        if names and set(names) <= seen:
-            continue  # the stub is already in the lesson, right above
+        if set(names) <= seen:
+            continue  # the stub is already in the lesson, or the cell only shows the answer
         stub = nbformat.v4.new_code_cell(stub_code(text), id=cell.get("id"))
         rest = [t for t in L.tags(cell) if t != SOLUTION]
         if rest:
