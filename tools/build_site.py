@@ -53,9 +53,13 @@ def copy_assets(out: Path, slides: bool) -> None:
         shutil.copytree(src, dst, dirs_exist_ok=True) if src.is_dir() else shutil.copy2(src, dst)
     wdist = NODE / "@jupyter-widgets" / "html-manager" / "dist"
     (static / "widgets").mkdir(exist_ok=True)
+    fonts = out / "@jupyter-widgets" / "html-manager" / "dist"  # where embed-amd.js looks for icons
+    fonts.mkdir(parents=True, exist_ok=True)
     for f in wdist.iterdir():
-        if f.name == "embed-amd.js" or f.suffix in (".woff", ".woff2", ".ttf", ".eot", ".svg"):
+        if f.name == "embed-amd.js":
             shutil.copy2(f, static / "widgets" / f.name)
+        elif f.suffix in (".woff", ".woff2", ".ttf", ".eot", ".svg"):
+            shutil.copy2(f, fonts / f.name)
     # lessons draw no mermaid diagrams; a stub keeps the template from reaching for a CDN
     (static / "mermaid-stub.mjs").write_text("export default { initialize() {}, run() {} };\n")
     if slides:
