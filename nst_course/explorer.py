@@ -215,9 +215,9 @@ class WeightExplorer:
         self.image = widgets.Image(format="png", width=width)
         self.info = widgets.HTML()
         self.weight_slider.observe(self._update, names="value")
-        self.layer_buttons.observe(self._update, names="value")
+        self.layer_buttons.observe(self._on_layers, names="value")
         self.widget = widgets.VBox([self.weight_slider, self.layer_buttons, self.image, self.info])
-        self._update()
+        self._on_layers()
 
     @property
     def current(self) -> Run | None:
@@ -228,10 +228,31 @@ class WeightExplorer:
         if label is not None:
             self.layer_buttons.value = label
         if style_weight is not None:
+            if (self.layer_buttons.value, style_weight) not in self.runs:
+                computed = sorted(w for (lbl, w) in self.runs if lbl == self.layer_buttons.value)
+                raise ValueError(f"style weight {style_weight:g} was not computed for "
+                                 f"{self.layer_buttons.value}; computed: {computed}")
             self.weight_slider.value = style_weight
         return self.current
 
+    def _on_layers(self, change=None) -> None:
+        """Offer only the weights computed for this layer set; keep the nearest one."""
+        label = self.layer_buttons.value
+        available = [w for w in self.weights if (label, w) in self.runs]
+        current = self.weight_slider.value
+        nearest = min(available, key=lambda w: abs(math.log(w / current)) if w > 0 < current
+                      else abs(w - current))
+        self._updating = True
+        try:
+            self.weight_slider.options = [(f"{w:g}", w) for w in available]
+            self.weight_slider.value = nearest
+        finally:
+            self._updating = False
+        self._update()
+
     def _update(self, change=None) -> None:
+        if getattr(self, "_updating", False):
+            return
         key = (self.layer_buttons.value, self.weight_slider.value)
         run = self.runs.get(key)
         if run is None:

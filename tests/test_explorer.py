@@ -46,11 +46,17 @@ def test_sliders_show_the_precomputed_run(runs):
     assert ex.select(0.1, "A") is runs["A", 0.1]
 
 
-def test_missing_combination_says_so(runs):
+def test_slider_offers_only_computed_weights(runs):
     del runs["B", 10.0]
     ex = WeightExplorer(runs, width=48)
-    assert ex.select(10.0, "B") is None
-    assert "not computed" in ex.info.value
+    ex.select(10.0, "A")
+    ex.layer_buttons.value = "B"  # 10 is not there: the nearest computed weight is shown
+    assert [w for _, w in ex.weight_slider.options] == [0.1, 1.0]
+    assert ex.current is runs["B", 1.0] and f"{1.0:g}" in ex.info.value
+    with pytest.raises(ValueError, match="not computed"):
+        ex.select(10.0, "B")
+    ex.layer_buttons.value = "A"
+    assert [w for _, w in ex.weight_slider.options] == [0.1, 1.0, 10.0]
     with pytest.raises(ValueError):
         WeightExplorer({})
 
