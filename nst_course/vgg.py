@@ -134,10 +134,21 @@ class VGG19(nn.Module):
         unknown = [n for n in layers if n not in LAYERS]
         if unknown:
             raise ValueError(f"unknown layer {unknown[0]!r}; VGG19 layers are {', '.join(LAYERS)}")
-        wanted, last = set(layers), max(LAYERS.index(n) for n in layers)
-        out, i = {}, 0
+        last = max(LAYERS.index(n) for n in layers)
         x = self.preprocess(x.contiguous(memory_format=torch.channels_last))
-        for name in LAYERS[: last + 1]:
+        out = self.run(x, LAYERS[0], LAYERS[last], layers)
+        return out if keep_format else {k: v.contiguous() for k, v in out.items()}
+
+    def run(self, x: torch.Tensor, first: str, last: str, wanted=()) -> dict[str, torch.Tensor]:
+        """Apply the layers ``first`` ... ``last`` to ``x`` (the activation before ``first``,
+        or the preprocessed image); ``{name: activation}`` for ``wanted`` plus ``last``,
+        in ``channels_last`` layout. The building block of :meth:`forward` and of
+        banded (tiled) evaluation.
+        """
+        start, stop = LAYERS.index(first), LAYERS.index(last)
+        i = sum(1 for n in LAYERS[:start] if n.startswith("conv"))
+        out, wanted = {}, set(wanted) | {last}
+        for name in LAYERS[start: stop + 1]:
             if name.startswith("pool"):
                 x = F.max_pool2d(x, 2) if self.pooling == "max" else F.avg_pool2d(x, 2)
             else:
@@ -146,7 +157,7 @@ class VGG19(nn.Module):
                 x = F.relu(self.convs[i](x), inplace=True)  # conv's backward needs no output
                 i += 1
             if name in wanted:
-                out[name] = x if keep_format else x.contiguous()
+                out[name] = x
         return out
 
     def extra_repr(self) -> str:

@@ -1,0 +1,74 @@
+"""The fast paths compute the same thing as the plain ones (no timing here: see nst_course.bench)."""
+
+import pytest
+import torch
+
+from nst_course import Objective, load_vgg, stylize
+from nst_course.bench import PlainNST
+from nst_course.optimize import schedule_sizes
+from nst_course.tiled import TiledObjective
+
+
+def test_channels_last_features_and_gradients_match_plain_nchw(astronaut64, swirls64):
+    plain = PlainNST(astronaut64, swirls64)  # nn.Sequential, NCHW, out-of-place ReLU
+    vgg = load_vgg()
+    x = astronaut64.clone().requires_grad_(True)
+    ours = vgg(x, ["conv1_1", "conv3_1", "conv4_2", "conv5_1"])
+    ref = plain.features(astronaut64)
+    for name, f in ours.items():
+        assert f.is_contiguous()  # the public call still returns NCHW tensors
+        assert torch.allclose(f, ref[name], rtol=1e-4, atol=1e-3 * ref[name].abs().max()), name
+    fast = vgg.fast()(x, ["conv4_2"])["conv4_2"]
+    assert fast.is_contiguous(memory_format=torch.channels_last)
+    (g,) = torch.autograd.grad(fast.pow(2).mean(), x)
+    xr = astronaut64.clone().requires_grad_(True)
+    plain.x = xr
+    (gr,) = torch.autograd.grad(plain.features(xr)["conv4_2"].pow(2).mean(), xr)
+    assert ((g - gr).norm() / gr.norm()).item() < 1e-4
+
+
+def test_plain_reference_loss_equals_objective(astronaut64, swirls64):
+    plain = PlainNST(astronaut64, swirls64, style_weight=10.0)
+    total, content, style = plain.loss()
+    _, parts = Objective(load_vgg(), astronaut64, swirls64, style_weight=10.0)(astronaut64)
+    assert content.item() == pytest.approx(parts["content"].item(), rel=1e-4, abs=1e-8)
+    assert style.item() == pytest.approx(parts["style"].item(), rel=1e-4)
+
+
+@pytest.mark.parametrize("pooling", ["max", "avg"])
+def test_banded_objective_equals_direct_one(pooling):
+    torch.manual_seed(0)
+    vgg = load_vgg("random", pooling)
+    c, s, x = torch.rand(1, 3, 101, 72), torch.rand(1, 3, 90, 80), torch.rand(1, 3, 101, 72)
+    kw = dict(content_weight=1.0, style_weight=10.0, tv_weight=0.5, style_layer_weights=[1, 2, 3, 4, 5])
+    direct, banded = Objective(vgg, c, s, **kw), TiledObjective(vgg.fast(), c, s, rows=24, **kw)
+    x = x.requires_grad_(True)
+    (ta, pa), (tb, pb) = direct(x), banded(x)
+    for k in pa:
+        assert pb[k].item() == pytest.approx(pa[k].item(), rel=1e-5), k
+    (ga,) = torch.autograd.grad(ta, x)
+    (gb,) = torch.autograd.grad(tb, x)
+    assert ((ga - gb).norm() / ga.norm()).item() < 1e-5
+    with pytest.raises(ValueError, match="content layers"):
+        TiledObjective(vgg, c, s, content_layers=("conv1_2",))
+
+
+def test_auto_schedule_is_coarse_to_fine_above_384px():
+    assert schedule_sizes("auto", 512, 300) == [(128, 100), (256, 100), (512, 100)]
+    assert schedule_sizes("auto", 384, 300) == [(384, 300)]
+    assert schedule_sizes("auto", 512, 300, init=torch.zeros(1)) == [(512, 300)]  # a given start
+    assert schedule_sizes("single", 1024, 10) == [(1024, 10)]
+    assert schedule_sizes([50, 100], 100, 5) == [(50, 2), (100, 3)]
+    with pytest.raises(ValueError, match="last size"):
+        schedule_sizes([50, 80], 100, 5)
+
+
+def test_coarse_to_fine_returns_full_size_and_one_history(astronaut64, swirls64):
+    seen = []
+    r = stylize(astronaut64, swirls64, steps=9, schedule=[16, 32, 64], progress=False,
+                callback=lambda rec, img: seen.append((rec.step, img.shape[-1])), callback_every=1)
+    assert r.image.shape == astronaut64.shape and r.stopped == "done"
+    assert [h.step for h in r.history] == list(range(1, 10))
+    assert all(b.seconds >= a.seconds for a, b in zip(r.history, r.history[1:]))
+    assert [w for _, w in seen] == [16] * 3 + [32] * 3 + [64] * 3
+    assert r.history[-1].style_loss < r.history[0].style_loss
