@@ -2,7 +2,12 @@
 
 One optimisation step = one VGG19 forward and backward pass up to conv5_1 on the
 generated image. Its cost grows with the number of pixels, so a step measured
-at one size predicts the others: ``t(size) ~= t(ref) * (size / ref)^2``.
+at one size predicts the others: ``t(size) ~= t(ref) * (size / ref)^2`` (the
+conv FLOPs are exactly proportional to the pixels; small images run at a
+lower GFLOP/s, so an estimate from a small measured size errs on the long
+side). ``stylize``'s default coarse-to-fine schedule above 384 px runs a third
+of the steps at 1/4, 1/2 and full size: ``estimate_seconds(..., schedule="auto")``
+sums those stages. The same step is what ``nst-course bench`` times.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ def time_step(size: int = 128, repeats: int = 3, device=None, weights: str = "ga
     vgg = load_vgg(weights, device=device)
     gen = torch.Generator().manual_seed(0)
     img = torch.rand(1, 3, size, size, generator=gen).to(device)
-    objective = Objective(vgg, img, img.flip(-1), content_layers=CONTENT_LAYERS,
+    # stylize's own (channels_last) path
+    objective = Objective(vgg.fast(), img, img.flip(-1), content_layers=CONTENT_LAYERS,
                           style_layers=STYLE_LAYERS)
     x = img.clone().requires_grad_(True)
     times = []
@@ -36,9 +42,17 @@ def time_step(size: int = 128, repeats: int = 3, device=None, weights: str = "ga
     return sorted(times[1:])[len(times[1:]) // 2]
 
 
-def estimate_seconds(steps: int, size: int, seconds_per_step: float, measured_size: int) -> float:
-    """Seconds for ``steps`` steps at ``size`` px from one measured step at ``measured_size``."""
-    return steps * seconds_per_step * (size / measured_size) ** 2
+def estimate_seconds(steps: int, size: int, seconds_per_step: float, measured_size: int,
+                     schedule="single") -> float:
+    """Seconds for ``steps`` steps at ``size`` px from one measured step at ``measured_size``.
+
+    ``schedule`` as in :func:`~nst_course.stylize` (``"auto"``: coarse-to-fine above
+    384 px); the default ``"single"`` counts every step at ``size``.
+    """
+    from .optimize import schedule_sizes
+
+    return sum(n * seconds_per_step * (s / measured_size) ** 2
+               for s, n in schedule_sizes(schedule, size, steps))
 
 
 def report(size: int = 128) -> str:
@@ -55,7 +69,10 @@ def report(size: int = 128) -> str:
     lines.append(f"device: {device} (torch {torch.__version__}, {torch.get_num_threads()} threads)")
     t = time_step(size, device=device)
     lines.append(f"one step at {size}x{size}: {t:.3f} s")
-    for s in (256, 512):
+    for s in (256, 512, 1024):
         per = estimate_seconds(1, s, t, size)
-        lines.append(f"estimate at {s}x{s}: {per:.2f} s/step, 300 steps ~ {per * 300 / 60:.1f} min")
+        total = estimate_seconds(300, s, t, size, schedule="auto")
+        how = "coarse-to-fine (the default)" if s > 384 else "single scale"
+        lines.append(f"estimate at {s}x{s}: {per:.2f} s/step at full size; "
+                     f"stylize's 300 steps, {how} ~ {total / 60:.1f} min")
     return "\n".join(lines)
