@@ -1,0 +1,233 @@
+"""How fast is one Gatys step here? ``nst-course bench`` (also ``python -m nst_course.bench``).
+
+For each size it times a step of :func:`~nst_course.stylize` and, in the same
+run and interleaved with it (plain, ours, plain, ours, ...), a step of a *plain*
+tutorial-style implementation: NCHW float32, VGG19 cut after the last loss
+layer, targets precomputed, L-BFGS. Both use the same weights, layers
+(conv4_2 / conv1_1...conv5_1) and losses. It prints seconds per step (median),
+effective GFLOP/s (conv FLOPs of the forward pass plus the backward pass to
+the input), the machine's conv peak (one 3x3 conv, channels_last) and the peak
+memory of each (a fresh process per measurement). Not a test: numbers depend
+on the machine and on whatever else runs on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import CONTENT_LAYERS, STYLE_LAYERS
+from .vgg import BLOCKS, LAYERS, load_vgg
+
+ASPECT = 3 / 4  # the issue's sizes: 256x192, 512x384, 1024x768
+
+
+def step_gflop(height: int, width: int, layers=CONTENT_LAYERS + STYLE_LAYERS) -> float:
+    """Conv GFLOP of one step: forward + backward to the input (2x the forward) up to the deepest layer."""
+    last, flops, h, w, cin, i = max(LAYERS.index(n) for n in layers), 2 * 3 * 3 * height * width, \
+        height, width, 3, 0
+    couts = [c for chans in BLOCKS for c in chans]
+    for name in LAYERS[: last + 1]:
+        if name.startswith("pool"):
+            h, w = h // 2, w // 2
+        else:
+            flops += 2 * cin * couts[i] * 9 * h * w
+            cin, i = couts[i], i + 1
+    return 2 * flops / 1e9
+
+
+def conv_peak(repeats: int = 7) -> float:
+    """GFLOP/s of one 3x3 conv 128->128 on 96x128, channels_last, forward (median)."""
+    x = torch.rand(1, 128, 96, 128).contiguous(memory_format=torch.channels_last)
+    w = torch.rand(128, 128, 3, 3).contiguous(memory_format=torch.channels_last)
+    times = []
+    with torch.no_grad():
+        for _ in range(repeats + 1):
+            t = time.perf_counter()
+            F.conv2d(x, w, padding=1)
+            times.append(time.perf_counter() - t)
+    return 2 * 128 * 128 * 9 * 96 * 128 / _median(times[1:]) / 1e9
+
+
+class PlainNST:
+    """The plain reference: what a tutorial writes (nn.Sequential, NCHW, L-BFGS)."""
+
+    def __init__(self, content, style, style_weight: float = 10.0):
+        vgg = load_vgg()
+        last = max(LAYERS.index(n) for n in CONTENT_LAYERS + STYLE_LAYERS)
+        mods, i = [nn.Conv2d(3, 3, 1)], 0
+        mods[0].load_state_dict(vgg.preprocess.state_dict())
+        self.names = {}
+        for name in LAYERS[: last + 1]:
+            if name.startswith("pool"):
+                mods.append(nn.MaxPool2d(2))
+            else:
+                conv = nn.Conv2d(vgg.convs[i].in_channels, vgg.convs[i].out_channels, 3, padding=1)
+                conv.load_state_dict({k: v.contiguous() for k, v in vgg.convs[i].state_dict().items()})
+                mods += [conv, nn.ReLU()]
+                i += 1
+            self.names[len(mods) - 1] = name
+        self.net = nn.Sequential(*mods).requires_grad_(False)
+        self.style_weight = style_weight
+        with torch.no_grad():
+            self.p = self.features(content)["conv4_2"]
+            self.a = {n: self.gram(f) for n, f in self.features(style).items() if n in STYLE_LAYERS}
+        self.x = content.clone().requires_grad_(True)
+        self.opt = torch.optim.LBFGS([self.x], max_iter=1, history_size=50,
+                                     tolerance_grad=-1, tolerance_change=-1)
+
+    def features(self, x):
+        out = {}
+        for k, m in enumerate(self.net):
+            x = m(x)
+            if k in self.names and self.names[k] in CONTENT_LAYERS + STYLE_LAYERS:
+                out[self.names[k]] = x
+        return out
+
+    @staticmethod
+    def gram(f):
+        n, c, h, w = f.shape
+        f = f.view(c, h * w)
+        return f @ f.t() / (c * h * w)
+
+    def loss(self):
+        feats = self.features(self.x)
+        content = F.mse_loss(feats["conv4_2"], self.p)
+        style = sum(0.25 * (self.gram(feats[n]) - self.a[n]).pow(2).sum() for n in STYLE_LAYERS) / 5
+        return content + self.style_weight * style, content, style
+
+    def step(self):
+        def closure():
+            self.opt.zero_grad()
+            total = self.loss()[0]
+            total.backward()
+            return total
+        self.opt.step(closure)
+        with torch.no_grad():
+            self.x.clamp_(0, 1)
+
+
+def images(width: int):
+    """Content (chelsea) and style (swirls) at ``width`` x ``width*3/4``."""
+    from .images import load_image
+
+    size = (round(width * ASPECT), width)
+    return tuple(F.interpolate(load_image(name, width), size=size, mode="bilinear",
+                               align_corners=False).clamp(0, 1) for name in ("chelsea", "swirls"))
+
+
+def _ours(content, style, steps: int):
+    from .optimize import stylize
+
+    r = stylize(content, style, steps=steps, schedule="single", progress=False)
+    s = [h.seconds for h in r.history]
+    return [b - a for a, b in zip(s, s[1:])]  # the first step includes warm-up
+
+
+def _plain(content, style, steps: int):
+    p, times = PlainNST(content, style), []
+    for _ in range(steps):
+        t = time.perf_counter()
+        p.step()
+        times.append(time.perf_counter() - t)
+    return times[1:]
+
+
+def _median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else 0.5 * (xs[len(xs) // 2 - 1] + xs[len(xs) // 2])
+
+
+def peak_memory_mb(impl: str, width: int, steps: int = 2) -> float:
+    """Peak resident memory (MB) of a fresh process that runs ``steps`` steps of ``impl``."""
+    code = (f"import resource,sys; from nst_course import bench as b; c,s=b.images({width}); "
+            f"b._{impl}(c,s,{steps}); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def run(sizes=(256, 512, 1024), steps: int = 3, rounds: int = 2, memory: bool = True, out=print):
+    """Time ``steps`` steps (+1 warm-up) of plain and ours, ``rounds`` times, interleaved."""
+    peak = conv_peak()
+    out(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
+        f"conv peak (3x3, channels_last): {peak:.0f} GFLOP/s")
+    out(f"{'size':>10} {'impl':>6} {'s/step':>7} {'GFLOP/s':>8} {'% peak':>7} {'peak MB':>8} "
+        f"{'ours/plain':>10}")
+    rows = []
+    for width in sizes:
+        content, style = images(width)
+        h, w = content.shape[-2:]
+        t = {"plain": [], "ours": []}
+        for _ in range(rounds):
+            t["plain"] += _plain(content, style, steps + 1)
+            t["ours"] += _ours(content, style, steps + 1)
+        gf = step_gflop(h, w)
+        row = {"width": w, "height": h, "gflop": gf}
+        for impl in ("plain", "ours"):
+            sec = _median(t[impl])
+            mem = peak_memory_mb(impl, width) if memory else float("nan")
+            row[impl] = {"s_per_step": sec, "gflops": gf / sec, "peak_mb": mem}
+            ratio = f"{sec / row['plain']['s_per_step']:.2f}" if impl == "ours" else ""
+            out(f"{w:>5}x{h:<4} {impl:>6} {sec:7.3f} {gf / sec:8.0f} {100 * gf / sec / peak:6.0f}% "
+                f"{mem:8.0f} {ratio:>10}")
+        rows.append(row)
+    return {"conv_peak_gflops": peak, "rows": rows}
+
+
+def time_to_quality(width: int = 512, steps: int = 300, out=print) -> dict:
+    """Plain single-scale ``steps`` L-BFGS steps vs ``stylize`` (coarse-to-fine, ``steps`` in all).
+
+    Reports when ours first reaches the plain run's final content *and* style loss.
+    """
+    from .optimize import stylize
+
+    content, style = images(width)
+    p, t0 = PlainNST(content, style), time.perf_counter()
+    for _ in range(steps):
+            p.step()
+    plain_s = time.perf_counter() - t0
+    with torch.no_grad():
+        _, c_ref, s_ref = p.loss()  # measured on the final pixels
+    c_ref, s_ref = c_ref.item(), s_ref.item()
+    out(f"plain {steps} steps at {width}px: {plain_s:.1f} s, content {c_ref:.4g}, style {s_ref:.4g}")
+    hit = {}
+
+    def cb(rec, img):
+        if not hit and img.shape[-1] == width and rec.content_loss <= c_ref and rec.style_loss <= s_ref:
+            hit.update(step=rec.step, seconds=rec.seconds)
+    r = stylize(content, style, steps=steps, callback=cb, callback_every=1, progress=False)
+    last = r.history[-1]
+    out(f"ours (coarse-to-fine) {steps} steps: {last.seconds:.1f} s, content {last.content_loss:.4g}, "
+        f"style {last.style_loss:.4g}; reached plain's losses "
+        + (f"at step {hit['step']}, {hit['seconds']:.1f} s = {100 * hit['seconds'] / plain_s:.0f} % "
+           "of plain's time" if hit else "never"))
+    return {"plain_seconds": plain_s, "plain_content": c_ref, "plain_style": s_ref,
+            "ours_seconds": last.seconds, "ours_content": last.content_loss,
+            "ours_style": last.style_loss, "reached": hit, "images": (p.x.detach().clone(), r.image)}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="nst-course bench", description=__doc__.split("\n")[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024], help="image widths")
+    p.add_argument("--steps", type=int, default=3, help="timed steps per run (after 1 warm-up)")
+    p.add_argument("--rounds", type=int, default=2, help="runs of each implementation, interleaved")
+    p.add_argument("--no-memory", action="store_true", help="skip the peak-memory processes")
+    p.add_argument("--json", help="also write the numbers to this file")
+    a = p.parse_args(argv)
+    res = run(a.sizes, a.steps, a.rounds, not a.no_memory)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(res, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
