@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # Tests: tiny images and few steps in the notebooks, no progress bars, no windows.
-TEST_ENV := NST_COURSE_FAST=1 TQDM_DISABLE=1 MPLBACKEND=Agg PYTHONHASHSEED=0
+# One torch thread per pytest worker: two workers already fill the two cores.
+TEST_ENV := NST_COURSE_FAST=1 TQDM_DISABLE=1 MPLBACKEND=Agg PYTHONHASHSEED=0 OMP_NUM_THREADS=1
 
 .PHONY: install lab test lint clean student slides html navigation web-assets browser-deps
 
@@ -28,7 +29,7 @@ test: $(STAMP) lint browser-deps
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadscope --nbval-lax --nbval-current-env tests notebooks
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache student site slides tools/node_modules
 
 # --- classroom and self-study tools (tools/) ---------------------------------------------
 ASSETS := tools/node_modules/.package-lock.json
