@@ -136,6 +136,7 @@ def fetch_url(url: str, sha256: str | None = None) -> Path:
     base = url.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or "download"
     fname = f"{hashlib.sha256(url.encode()).hexdigest()[:8]}-{base}"  # one file per URL
     known = f"sha256:{sha256}" if sha256 else None
+    pooch.get_logger().setLevel("WARNING")  # errors below say what happened, in one line
     try:
         path = pooch.retrieve(url, known_hash=known, fname=fname, path=cache_dir(),
                               progressbar=False)
