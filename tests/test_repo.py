@@ -30,7 +30,8 @@ def test_notebook_is_stored_without_outputs(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_nbstripout_has_nothing_to_strip(path):
-    p = subprocess.run([sys.executable, "-m", "nbstripout", "--verify", str(path)], capture_output=True, text=True)
+    p = subprocess.run([sys.executable, "-m", "nbstripout", "--verify", str(path)],
+                       capture_output=True, text=True)
     assert p.returncode == 0, f"{path.name} would be changed by nbstripout: {p.stdout}{p.stderr}"
 
 
