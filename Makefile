@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -c "import nst_course, torch, torchvision; print('installed: torch', torch.__version__)"
 	@touch $(STAMP)
 
+# --allow-root only where we are root (containers); JupyterLab refuses root otherwise.
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 lint: $(STAMP)
 	$(BIN)/ruff check nst_course tests notebooks tools
