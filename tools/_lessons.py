@@ -68,3 +68,25 @@ def write_if_changed(nb, path: Path) -> bool:
         return False
     Path(path).write_text(text)
     return True
+
+
+def run_update_tool(update, description: str, script: str, argv=None) -> int:
+    """Command line shared by the notebook-rewriting tools: ``[folder] [--check]``.
+
+    ``update(folder, write)`` returns the notebooks it changed (or would change);
+    with ``--check`` nothing is written and the exit status is 1 when any is out of date.
+    """
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("folder", nargs="?", type=Path, default=NOTEBOOKS)
+    ap.add_argument("--check", action="store_true", help="change nothing; exit 1 if out of date")
+    args = ap.parse_args(argv)
+    changed = update(args.folder, write=not args.check)
+    for p in changed:
+        print(("out of date: " if args.check else "updated: ") + p.name)
+    if args.check and changed:
+        print(f"run: python {script}", file=sys.stderr)
+        return 1
+    return 0

@@ -12,7 +12,6 @@ first sentence. Re-runnable: a second run changes nothing.
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from pathlib import Path
@@ -110,17 +109,7 @@ def update(folder: Path = L.NOTEBOOKS, write: bool = True) -> list[Path]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("folder", nargs="?", type=Path, default=L.NOTEBOOKS)
-    ap.add_argument("--check", action="store_true", help="change nothing; exit 1 if out of date")
-    args = ap.parse_args(argv)
-    changed = update(args.folder, write=not args.check)
-    for p in changed:
-        print(("out of date: " if args.check else "updated: ") + str(p.name))
-    if args.check and changed:
-        print("run: python tools/navigation.py", file=sys.stderr)
-        return 1
-    return 0
+    return L.run_update_tool(update, __doc__.splitlines()[0], "tools/navigation.py", argv)
 
 
 if __name__ == "__main__":
