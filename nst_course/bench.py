@@ -1,14 +1,16 @@
 """How fast is one Gatys step here? ``nst-course bench`` (also ``python -m nst_course.bench``).
 
-For each size it times a step of :func:`~nst_course.stylize` and, in the same
-run and interleaved with it (plain, ours, plain, ours, ...), a step of a *plain*
-tutorial-style implementation: NCHW float32, VGG19 cut after the last loss
-layer, targets precomputed, L-BFGS. Both use the same weights, layers
-(conv4_2 / conv1_1...conv5_1) and losses. It prints seconds per step (median),
-effective GFLOP/s (conv FLOPs of the forward pass plus the backward pass to
-the input), the machine's conv peak (one 3x3 conv, channels_last) and the peak
-memory of each (a fresh process per measurement). Not a test: numbers depend
-on the machine and on whatever else runs on it.
+For each size it times a step of :func:`~nst_course.stylize` (as it runs by
+default: ``precision="auto"``, and again with ``precision="float32"``) and, in
+the same run and interleaved with them (plain, ours, ours fp32, plain, ...), a
+step of a *plain* tutorial-style implementation: NCHW float32, VGG19 cut after
+the last loss layer, targets precomputed, L-BFGS. All use the same weights,
+layers (conv4_2 / conv1_1...conv5_1) and losses. It prints seconds per step
+(median), effective GFLOP/s (conv FLOPs of the forward pass plus the backward
+pass to the input), the machine's conv peak (one 3x3 conv, channels_last, in
+float32 and bfloat16) and the peak memory of each (a fresh process per
+measurement). Not a test: numbers depend on the machine and on whatever else
+runs on it.
 """
 
 from __future__ import annotations
@@ -43,10 +45,10 @@ def step_gflop(height: int, width: int, layers=CONTENT_LAYERS + STYLE_LAYERS) ->
     return 2 * flops / 1e9
 
 
-def conv_peak(repeats: int = 7) -> float:
+def conv_peak(repeats: int = 7, dtype: torch.dtype = torch.float32) -> float:
     """GFLOP/s of one 3x3 conv 128->128 on 96x128, channels_last, forward (median)."""
-    x = torch.rand(1, 128, 96, 128).contiguous(memory_format=torch.channels_last)
-    w = torch.rand(128, 128, 3, 3).contiguous(memory_format=torch.channels_last)
+    x = torch.rand(1, 128, 96, 128, dtype=dtype).contiguous(memory_format=torch.channels_last)
+    w = torch.rand(128, 128, 3, 3, dtype=dtype).contiguous(memory_format=torch.channels_last)
     times = []
     with torch.no_grad():
         for _ in range(repeats + 1):
@@ -123,12 +125,17 @@ def images(width: int):
                                align_corners=False).clamp(0, 1) for name in ("chelsea", "swirls"))
 
 
-def _ours(content, style, steps: int):
+def _ours(content, style, steps: int, precision: str = "auto"):
     from .optimize import stylize
 
-    r = stylize(content, style, steps=steps, schedule="single", progress=False)
+    r = stylize(content, style, steps=steps, schedule="single", progress=False,
+                precision=precision)
     s = [h.seconds for h in r.history]
     return [b - a for a, b in zip(s, s[1:])]  # the first step includes warm-up
+
+
+def _ours_fp32(content, style, steps: int):
+    return _ours(content, style, steps, "float32")
 
 
 def _plain(content, style, steps: int):
@@ -145,41 +152,74 @@ def _median(xs):
     return xs[len(xs) // 2] if len(xs) % 2 else 0.5 * (xs[len(xs) // 2 - 1] + xs[len(xs) // 2])
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    Linux: ``VmHWM`` of ``/proc/self/status``. Not ``ru_maxrss``: Linux carries it
+    over ``exec`` from the forking parent, so every child of a big benchmark
+    process would report at least the parent's size (the same number for all).
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux, bytes on macOS
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
 def peak_memory_mb(impl: str, width: int, steps: int = 2) -> float:
     """Peak resident memory (MB) of a fresh process that runs ``steps`` steps of ``impl``."""
-    code = (f"import resource,sys; from nst_course import bench as b; c,s=b.images({width}); "
-            f"b._{impl}(c,s,{steps}); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)")
+    if impl not in IMPLS:
+        raise ValueError(f"impl must be one of {', '.join(IMPLS)}, not {impl!r}")
+    code = (f"from nst_course import bench as b; c,s=b.images({width}); "
+            f"b.IMPLS[{impl!r}](c,s,{steps}); print(b.peak_rss_mb())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
 
+#: the implementations timed: name -> function(content, style, steps) -> step times
+IMPLS = {"plain": _plain, "ours": _ours, "ours_fp32": _ours_fp32}
+
+
 def run(sizes=(256, 512, 1024), steps: int = 3, rounds: int = 2, memory: bool = True, out=print):
-    """Time ``steps`` steps (+1 warm-up) of plain and ours, ``rounds`` times, interleaved."""
-    peak = conv_peak()
-    out(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
-        f"conv peak (3x3, channels_last): {peak:.0f} GFLOP/s")
-    out(f"{'size':>10} {'impl':>6} {'s/step':>7} {'GFLOP/s':>8} {'% peak':>7} {'peak MB':>8} "
-        f"{'ours/plain':>10}")
+    """Time ``steps`` steps (+1 warm-up) of each of :data:`IMPLS`, ``rounds`` times, interleaved."""
+    from .config import get_dtype
+
+    peaks = {torch.float32: conv_peak(), torch.bfloat16: conv_peak(dtype=torch.bfloat16)}
+    ours_dtype = get_dtype("auto")
+    dtypes = {"plain": torch.float32, "ours": ours_dtype, "ours_fp32": torch.float32}
+    labels = {"plain": "plain", "ours": f"ours ({str(ours_dtype)[6:]})", "ours_fp32": "ours fp32"}
+    out(f"torch {torch.__version__}, {torch.get_num_threads()} threads; conv peak (3x3, "
+        f"channels_last): {peaks[torch.float32]:.0f} GFLOP/s float32, "
+        f"{peaks[torch.bfloat16]:.0f} bfloat16; stylize's default precision here: "
+        f"{str(ours_dtype)[6:]}")
+    out(f"{'size':>10} {'impl':>16} {'s/step':>7} {'GFLOP/s':>8} {'% peak':>7} {'peak MB':>8} "
+        f"{'/ plain':>8}")
     rows = []
     for width in sizes:
         content, style = images(width)
         h, w = content.shape[-2:]
-        t = {"plain": [], "ours": []}
+        t = {impl: [] for impl in IMPLS}
         for _ in range(rounds):
-            t["plain"] += _plain(content, style, steps + 1)
-            t["ours"] += _ours(content, style, steps + 1)
+            for impl, fn in IMPLS.items():
+                t[impl] += fn(content, style, steps + 1)
         gf = step_gflop(h, w)
         row = {"width": w, "height": h, "gflop": gf}
-        for impl in ("plain", "ours"):
+        for impl in IMPLS:
             sec = _median(t[impl])
             mem = peak_memory_mb(impl, width) if memory else float("nan")
-            row[impl] = {"s_per_step": sec, "gflops": gf / sec, "peak_mb": mem}
-            ratio = f"{sec / row['plain']['s_per_step']:.2f}" if impl == "ours" else ""
-            out(f"{w:>5}x{h:<4} {impl:>6} {sec:7.3f} {gf / sec:8.0f} {100 * gf / sec / peak:6.0f}% "
-                f"{mem:8.0f} {ratio:>10}")
+            row[impl] = {"s_per_step": sec, "gflops": gf / sec, "peak_mb": mem,
+                         "dtype": str(dtypes[impl])[6:]}
+            ratio = f"{sec / row['plain']['s_per_step']:.2f}" if impl != "plain" else ""
+            out(f"{w:>5}x{h:<4} {labels[impl]:>16} {sec:7.3f} {gf / sec:8.0f} "
+                f"{100 * gf / sec / peaks[dtypes[impl]]:6.0f}% {mem:8.0f} {ratio:>8}")
         rows.append(row)
-    return {"conv_peak_gflops": peak, "rows": rows}
+    return {"conv_peak_gflops": {str(k)[6:]: v for k, v in peaks.items()}, "rows": rows}
 
 
 def time_to_quality(width: int = 512, steps: int = 300, out=print) -> dict:

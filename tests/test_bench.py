@@ -11,8 +11,20 @@ def test_step_gflop_counts_forward_and_input_backward():
 def test_bench_prints_a_table_with_the_ratio():
     lines = []
     res = bench.run((64,), steps=1, rounds=1, memory=False, out=lines.append)
-    assert "conv peak" in lines[0] and "ours/plain" in lines[1]
+    assert "conv peak" in lines[0] and "bfloat16" in lines[0] and "/ plain" in lines[1]
     row = res["rows"][0]
     assert (row["width"], row["height"]) == (64, 48)
-    assert row["plain"]["s_per_step"] > 0 and row["ours"]["s_per_step"] > 0
-    assert len(lines) == 4
+    assert all(row[impl]["s_per_step"] > 0 for impl in ("plain", "ours", "ours_fp32"))
+    assert row["ours_fp32"]["dtype"] == "float32" and row["plain"]["dtype"] == "float32"
+    assert len(lines) == 5 and "ours fp32" in lines[4]
+
+
+def test_peak_memory_is_the_childs_own():
+    # Linux carries ru_maxrss over exec: a child of a big process used to report the parent's size
+    import torch
+
+    ballast = torch.ones(1536 * 2**20 // 4)  # this process: > 1.5 GB resident
+    parent = bench.peak_rss_mb()
+    child = bench.peak_memory_mb("ours", 64, 1)
+    assert parent > 1536 and 100 < child < parent - 300, (parent, child)
+    del ballast
