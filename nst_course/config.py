@@ -44,6 +44,41 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
     return torch.device("cpu")
 
 
+#: ``precision`` values accepted by :func:`get_dtype` (and ``stylize``, ``reconstruct``, ``load_vgg``)
+PRECISIONS = ("auto", "float32", "bfloat16")
+
+
+def native_bfloat16(device: str | torch.device | None = None) -> bool:
+    """True when ``device`` multiplies bfloat16 in hardware: an x86 CPU with AVX512-BF16 or
+    AMX (Intel Cooper Lake / Sapphire Rapids and later, AMD Zen 4 and later) or a CUDA GPU
+    that supports it. Elsewhere bfloat16 convolutions are emulated and slower than float32.
+    """
+    device = get_device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type != "cpu":
+        return False
+    caps = torch.cpu.get_capabilities()
+    return bool(caps.get("avx512_bf16") or caps.get("amx_bf16"))
+
+
+def get_dtype(precision: str = "auto", device: str | torch.device | None = None) -> torch.dtype:
+    """The dtype VGG19's convolutions run in while optimising an image.
+
+    ``"float32"``: everything in float32. ``"bfloat16"``: conv1_2 ... conv5_4 in
+    bfloat16 (8-bit mantissa, float32's range); the image, conv1_1, the Gram
+    matrices and the losses stay float32. ``"auto"`` (default): bfloat16 where
+    :func:`native_bfloat16` (about 2x faster per step; equally good pictures, not identical pixels), else
+    float32. ``NST_COURSE_PRECISION`` in the environment overrides ``"auto"``.
+    """
+    if precision == "auto":
+        precision = os.environ.get("NST_COURSE_PRECISION") or (
+            "bfloat16" if native_bfloat16(device) else "float32")
+    if precision not in PRECISIONS[1:]:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    return torch.bfloat16 if precision == "bfloat16" else torch.float32
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch so a run can be repeated exactly on CPU."""
     random.seed(seed)
@@ -58,6 +93,8 @@ def describe_setup(device: torch.device | None = None) -> str:
         device.type, device.type.upper()
     )
     line = f"torch {torch.__version__} on {where}, {torch.get_num_threads()} threads"
+    if get_dtype("auto", device) == torch.bfloat16:
+        line += ", bfloat16 convolutions"
     if fast_mode():
         line += " | FAST MODE is on (NST_COURSE_FAST=1): tiny images, few steps"
     return line

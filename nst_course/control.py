@@ -152,7 +152,7 @@ def masked_stylize(content, style, masks, *, steps: int = 200, size: int | None 
                    content_weight: float = 1.0, style_weight: float = DEFAULT_STYLE_WEIGHT,
                    tv_weight: float = 0.0, style_scale: float = 1.0, style_blend=None,
                    weights: str = "gatys", pooling: str = "max", device=None,
-                   **optimize_kwargs) -> Result:
+                   precision: str = "auto", **optimize_kwargs) -> Result:
     """Style transfer with one style per region.
 
     Args:
@@ -172,7 +172,7 @@ def masked_stylize(content, style, masks, *, steps: int = 200, size: int | None 
     masks = [m.to(device) for m in (masks if isinstance(masks, list | tuple) else [masks])]
     long_side = round(max(content_img.shape[-2:]) * style_scale)
     style_imgs = [load_image(s, long_side).to(device) for s in styles]
-    vgg = load_vgg(weights, pooling, device=device)
+    vgg = load_vgg(weights, pooling, device=device, precision=precision)
     inner = MaskedObjective(vgg, content_img, style_imgs, masks, content_layers=content_layers,
                             style_layers=style_layers, content_weight=content_weight,
                             style_weight=style_weight, tv_weight=tv_weight,

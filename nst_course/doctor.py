@@ -24,7 +24,7 @@ from .vgg import gatys_weights_path, load_vgg, verify_gatys_weights
 def time_step(size: int = 128, repeats: int = 3, device=None, weights: str = "gatys") -> float:
     """Median seconds of one forward+backward step at ``size`` x ``size`` (after a warm-up)."""
     device = get_device(device)
-    vgg = load_vgg(weights, device=device)
+    vgg = load_vgg(weights, device=device, precision="auto")  # what stylize runs
     gen = torch.Generator().manual_seed(0)
     img = torch.rand(1, 3, size, size, generator=gen).to(device)
     # stylize's own (channels_last) path

@@ -94,7 +94,7 @@ def stylize(content, style, *, steps: int = DEFAULT_STEPS, size: int | None = No
             lr: float | None = None, weights: str = "gatys", pooling: str = "max",
             seed: int = 0, device=None, callback=None, callback_every: int = 10,
             snapshot_every: int | None = None, progress: bool = True,
-            schedule="auto") -> Result:
+            schedule="auto", precision: str = "auto") -> Result:
     """Gatys et al. style transfer: an image with ``content``'s layout in ``style``'s style.
 
     Args:
@@ -117,6 +117,10 @@ def stylize(content, style, *, steps: int = DEFAULT_STEPS, size: int | None = No
             steps at full size. Or a list of long sides, e.g. ``[256, 512]`` (steps
             split evenly). The history is one list over all stages (``step`` and
             ``seconds`` keep increasing; the callback image is the stage's size).
+        precision: ``"auto"`` (default), ``"float32"`` or ``"bfloat16"``: the dtype
+            of VGG19's convolutions (:func:`nst_course.config.get_dtype`; the image
+            and the losses are always float32). ``"auto"`` picks bfloat16 on CPUs
+            that compute it natively: about 2x faster, final losses within ~1 %.
     Returns:
         :class:`Result` with ``image`` ``(1, 3, H, W)`` and ``history``.
     """
@@ -125,7 +129,7 @@ def stylize(content, style, *, steps: int = DEFAULT_STEPS, size: int | None = No
                             device)
     styles = style if isinstance(style, list | tuple) else [style]
     styles = [load_image(s).to(device) if not isinstance(s, torch.Tensor) else s for s in styles]
-    vgg = load_vgg(weights, pooling, device=device)
+    vgg = load_vgg(weights, pooling, device=device, precision=precision)
     stages = schedule_sizes(schedule, max(content_img.shape[-2:]), steps, init)
     result, step0, t0 = Result(image=content_img), 0, time.perf_counter()
     history, snapshots = [], {}
@@ -185,18 +189,19 @@ def schedule_sizes(schedule, long_side: int, steps: int, init="content") -> list
 def reconstruct(target, layers, *, kind: str = "content", steps: int = 200,
                 size: int | None = None, weights: str = "gatys", pooling: str = "max",
                 seed: int = 0, init="noise", optimizer: str = "lbfgs", device=None,
-                progress: bool = True, **kwargs) -> Result:
+                progress: bool = True, precision: str = "auto", **kwargs) -> Result:
     """Find an image whose ``layers`` features (``kind="content"``) or Gram matrices
     (``kind="style"``) match those of ``target``, starting from white noise.
 
     Gatys Fig. 1: content from one of conv1_1 ... conv5_1 (top row); style from
-    growing sets conv1_1, conv1_1+conv2_1, ... (bottom row).
+    growing sets conv1_1, conv1_1+conv2_1, ... (bottom row). ``precision`` as in
+    :func:`stylize`.
     """
     device = get_device(device)
     target_img = _as_image(target, size or (DEFAULT_SIZE if isinstance(target, str) else None),
                            device)
     layers = (layers,) if isinstance(layers, str) else tuple(layers)
-    vgg = load_vgg(weights, pooling, device=device).fast()
+    vgg = load_vgg(weights, pooling, device=device, precision=precision).fast()
     if kind == "content":
         objective = Objective(vgg, target_img, None, content_layers=layers, content_weight=1.0)
     elif kind == "style":

@@ -156,3 +156,27 @@ def test_pretrained_features_are_meaningful(astronaut64):
     assert errors["gatys"] < 0.05, errors
     assert errors["random"] > 2 * errors["gatys"], errors
     assert errors["gatys"] < start / 4
+
+
+def test_bfloat16_features_are_float32_and_close(astronaut64):
+    exact = load_vgg()(astronaut64, ["conv1_1", "conv3_1", "conv4_2"])
+    half = load_vgg(precision="bfloat16")
+    assert half.dtype == torch.bfloat16 and half.convs[0].weight.dtype == torch.float32
+    approx = half(astronaut64, ["conv1_1", "conv3_1", "conv4_2"])
+    assert all(f.dtype == torch.float32 for f in approx.values())
+    assert torch.equal(approx["conv1_1"], exact["conv1_1"])  # conv1_1 stays float32
+    for name in ("conv3_1", "conv4_2"):
+        rel = (approx[name] - exact[name]).norm() / exact[name].norm()
+        assert 0 < rel < 0.03, (name, rel.item())
+
+
+def test_precision_choice(monkeypatch):
+    from nst_course.config import get_dtype, native_bfloat16
+
+    assert get_dtype("float32") == torch.float32 and get_dtype("bfloat16") == torch.bfloat16
+    monkeypatch.delenv("NST_COURSE_PRECISION", raising=False)
+    assert get_dtype("auto", "cpu") == (torch.bfloat16 if native_bfloat16("cpu") else torch.float32)
+    monkeypatch.setenv("NST_COURSE_PRECISION", "float32")
+    assert get_dtype("auto") == torch.float32
+    with pytest.raises(ValueError, match="precision must be one of auto, float32, bfloat16"):
+        get_dtype("half")
