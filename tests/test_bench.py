@@ -28,3 +28,14 @@ def test_peak_memory_is_the_childs_own():
     child = bench.peak_memory_mb("ours", 64, 1)
     assert parent > 1536 and 100 < child < parent - 300, (parent, child)
     del ballast
+
+
+def test_time_to_quality_reports_float32_losses_of_both():
+    lines = []
+    r = bench.time_to_quality(64, 6, out=lines.append)
+    assert len(lines) == 2 and lines[0].startswith("plain 6 steps") and "reached plain's losses" in lines[1]
+    assert r["plain_seconds"] > 0 and r["ours_seconds"] > 0
+    assert 0 < r["ours_content"] and 0 < r["ours_style"]
+    assert r["images"][0].shape == r["images"][1].shape == (1, 3, 48, 64)
+    if r["reached"]:
+        assert r["reached"]["content"] <= r["plain_content"] and r["reached"]["style"] <= r["plain_style"]
