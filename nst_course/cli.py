@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--weights", choices=["gatys", "torchvision", "random"], default="gatys")
     s.add_argument("--pooling", choices=["max", "avg"], default="max")
     s.add_argument("--device", default=None, help="cpu, cuda or mps (default: best available)")
+    s.add_argument("--precision", choices=["auto", "float32", "bfloat16"], default="auto",
+                   help="dtype of VGG19's convolutions (auto: bfloat16 where the CPU computes "
+                        "it natively, ~2x faster)")
     s.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     sub.add_parser("samples", help="list the sample images")
     sub.add_parser("doctor", help="check weights, device and speed on this machine")
@@ -100,7 +103,8 @@ def _stylize(args) -> int:
     result = stylize(content, style, steps=args.steps, content_weight=args.content_weight,
                      style_weight=args.style_weight, tv_weight=args.tv_weight, init=args.init,
                      optimizer=args.optimizer, weights=args.weights, pooling=args.pooling,
-                     seed=args.seed, device=args.device, progress=True)
+                     seed=args.seed, device=args.device, precision=args.precision,
+                     progress=True)
     save_image(result.image, out, overwrite=True)
     print(f"Wrote {out} ({result.seconds:.1f} s, {result.stopped})", file=sys.stderr)
     return 0 if result.stopped in ("done", "interrupted") else 1

@@ -16,7 +16,7 @@ import time
 
 import torch
 
-from .config import CONTENT_LAYERS, STYLE_LAYERS, get_device
+from .config import CONTENT_LAYERS, STYLE_LAYERS, get_device, get_dtype
 from .losses import Objective
 from .vgg import gatys_weights_path, load_vgg, verify_gatys_weights
 
@@ -55,6 +55,29 @@ def estimate_seconds(steps: int, size: int, seconds_per_step: float, measured_si
                for s, n in schedule_sizes(schedule, size, steps))
 
 
+#: Full-mode optimisation work of each lesson, ``[(steps, long side in px), ...]``, for
+#: :func:`lesson_minutes`. Kept next to the estimate; update it with a lesson's STEPS/SIZE.
+#: Lesson 02's and 03's runs up to conv1_1 ... conv5_1 together cost about 2.2 full steps
+#: per step (shallow layers are cheap); 04 runs a 5x5 grid of 60-step runs.
+LESSON_WORK = {
+    "01 CNN features": [],  # forward passes only
+    "02 Layer-wise reconstruction": [(2.2 * 150, 256)],
+    "03 Gram matrices": [(2.2 * 150, 128), (150, 192)],
+    "04 Loss weighting": [(25 * 60, 128)],
+    "05 Gatys optimization": [(900, 256)],
+    "06 Beyond Gatys": [(600, 256)],
+}
+
+
+def lesson_minutes(seconds_per_step: float, measured_size: int, overhead: float = 10.0,
+                   ) -> dict[str, float]:
+    """Estimated full-mode minutes per lesson: :data:`LESSON_WORK` priced with one measured step
+    (plus ``overhead`` seconds for loading, plotting, forward-only cells)."""
+    return {lesson: (overhead + sum(estimate_seconds(n, s, seconds_per_step, measured_size)
+                                    for n, s in work)) / 60
+            for lesson, work in LESSON_WORK.items()}
+
+
 def report(size: int = 128) -> str:
     """A few lines: weights, device, torch, a timed step and estimates at 256/512 px."""
     lines = []
@@ -67,6 +90,11 @@ def report(size: int = 128) -> str:
         return "\n".join(lines)
     device = get_device()
     lines.append(f"device: {device} (torch {torch.__version__}, {torch.get_num_threads()} threads)")
+    if get_dtype("auto", device) == torch.bfloat16:
+        lines.append("precision: convolutions in bfloat16 (this processor computes it natively: "
+                     "~2x faster than float32; precision='float32' turns it off)")
+    else:
+        lines.append("precision: convolutions in float32 (no native bfloat16 here)")
     t = time_step(size, device=device)
     lines.append(f"one step at {size}x{size}: {t:.3f} s")
     for s in (256, 512, 1024):
@@ -75,4 +103,6 @@ def report(size: int = 128) -> str:
         how = "coarse-to-fine (the default)" if s > 384 else "single scale"
         lines.append(f"estimate at {s}x{s}: {per:.2f} s/step at full size; "
                      f"stylize's 300 steps, {how} ~ {total / 60:.1f} min")
+    lines.append("lessons in full mode: " + ", ".join(
+        f"{name[:2]} ~{m:.0f} min" for name, m in lesson_minutes(t, size).items()))
     return "\n".join(lines)

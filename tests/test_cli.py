@@ -68,7 +68,7 @@ def test_force_overwrites(tmp_path, capsys):
     out = tmp_path / "o.png"
     out.write_bytes(b"old")
     code = main(["stylize", "astronaut", "swirls", "-o", str(out), "--size", "48", "--steps", "1",
-                 "--force"])
+                 "--force", "--precision", "float32"])
     assert code == 0 and Image.open(out).size == (48, 48)
 
 
@@ -92,3 +92,5 @@ def test_doctor_reports_weights_and_estimates(capsys):
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
     assert "sha256-verified" in out and "estimate at 512x512" in out and "s/step" in out
+    assert "convolutions in bfloat16" in out or "convolutions in float32" in out
+    assert "lessons in full mode: 01 ~" in out and "06 ~" in out

@@ -72,3 +72,13 @@ def test_coarse_to_fine_returns_full_size_and_one_history(astronaut64, swirls64)
     assert all(b.seconds >= a.seconds for a, b in zip(r.history, r.history[1:]))
     assert [w for _, w in seen] == [16] * 3 + [32] * 3 + [64] * 3
     assert r.history[-1].style_loss < r.history[0].style_loss
+
+
+def test_lesson_minutes_price_each_lessons_work():
+    from nst_course.doctor import LESSON_WORK, estimate_seconds, lesson_minutes
+
+    minutes = lesson_minutes(0.5, 128, overhead=0.0)
+    assert list(minutes) == list(LESSON_WORK) and minutes["01 CNN features"] == 0.0
+    # lesson 05: 900 steps at 256 px = 4x the pixels of the measured 128 px step
+    assert minutes["05 Gatys optimization"] == pytest.approx(900 * 0.5 * 4 / 60)
+    assert minutes["06 Beyond Gatys"] == pytest.approx(estimate_seconds(600, 256, 0.5, 128) / 60)
