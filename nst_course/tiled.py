@@ -25,7 +25,7 @@ from collections.abc import Mapping
 
 import torch
 
-from .losses import content_loss, style_layer_loss, total_variation_loss
+from .losses import _Gram, content_loss, style_layer_loss, total_variation_loss
 from .vgg import LAYERS
 
 #: the layers computed in bands: conv1_1 ... pool2
@@ -65,8 +65,7 @@ def _crop(feat, name, r0, r1, lo):
 
 def _raw_gram(f):
     n, c = f.shape[:2]
-    f = f.reshape(n, c, -1)
-    return torch.bmm(f, f.transpose(1, 2))
+    return _Gram.apply(f.reshape(n, c, -1))  # F F^T with the one-matmul backward
 
 
 class _BandedFront(torch.autograd.Function):
