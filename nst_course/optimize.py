@@ -253,8 +253,8 @@ def optimize_image(objective, start: torch.Tensor, *, steps: int, optimizer: str
     x = start.detach().clone().contiguous().requires_grad_(True)
     if optimizer == "lbfgs":
         # one L-BFGS iteration per step; tolerances off so it never stops on its own
-        # history: 50 pairs, fewer for huge images (each pair is 2 copies of the image)
-        history = int(max(5, min(50, LBFGS_HISTORY_BYTES // (2 * x.numel() * x.element_size()))))
+        # history: 50 pairs, fewer for huge images (each pair is 2 copies of the image; 3 at least)
+        history = int(max(3, min(50, LBFGS_HISTORY_BYTES // (2 * x.numel() * x.element_size()))))
         opt = torch.optim.LBFGS([x], lr=lr or 1.0, max_iter=1, history_size=history,
                                 tolerance_grad=-1, tolerance_change=-1)
     elif optimizer == "adam":
