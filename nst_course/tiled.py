@@ -55,7 +55,7 @@ def _bands(height: int, rows: int):
 def _front(vgg, x_band, names):
     """conv1_1 ... pool2 on a band of the image (channels_last)."""
     x = vgg.preprocess(x_band.contiguous(memory_format=torch.channels_last))
-    return vgg.run(x, LAYERS[0], SPLIT, names)
+    return vgg.run(x, LAYERS[0], SPLIT, names, as_float=False)
 
 
 def _crop(feat, name, r0, r1, lo):
@@ -140,7 +140,7 @@ class TiledObjective:
             self.content_targets = {}
             if self.content_layers:
                 _, feats = self._features(content_img)
-                self.content_targets = {k: feats[k] for k in self.content_layers}
+                self.content_targets = {k: feats[k].float() for k in self.content_layers}
             self.style_targets = {}
             if self.style_layers:
                 imgs = style_imgs if isinstance(style_imgs, list | tuple) else [style_imgs]
@@ -163,7 +163,7 @@ class TiledObjective:
         feats = {}
         if self.deep:
             last = max(self.deep, key=LAYERS.index)
-            feats = self.vgg.run(out, LAYERS[LAYERS.index(SPLIT) + 1], last, self.deep)
+            feats = self.vgg.run(out, LAYERS[LAYERS.index(SPLIT) + 1], last, self.deep, as_float=False)
         for name in self.style_layers:
             if name not in grams:
                 f = feats[name]

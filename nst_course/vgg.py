@@ -135,7 +135,9 @@ class VGG19(nn.Module):
         """Activations ``{name: (N, C, H', W')}`` for ``layers`` (default: all of them).
 
         ``keep_format=True`` returns them in the internal ``channels_last`` layout
-        (same values and shapes; ``.view`` across C and H,W then needs ``.reshape``).
+        (same values and shapes; ``.view`` across C and H,W then needs ``.reshape``)
+        and dtype (bfloat16 from a bfloat16 network: no float32 copies; the losses
+        upcast them, see :func:`nst_course.losses.gram_matrix`).
         """
         layers = LAYERS if layers is None else tuple(layers)
         unknown = [n for n in layers if n not in LAYERS]
@@ -143,14 +145,15 @@ class VGG19(nn.Module):
             raise ValueError(f"unknown layer {unknown[0]!r}; VGG19 layers are {', '.join(LAYERS)}")
         last = max(LAYERS.index(n) for n in layers)
         x = self.preprocess(x.contiguous(memory_format=torch.channels_last))
-        out = self.run(x, LAYERS[0], LAYERS[last], layers)
+        out = self.run(x, LAYERS[0], LAYERS[last], layers, as_float=not keep_format)
         return out if keep_format else {k: v.contiguous() for k, v in out.items()}
 
-    def run(self, x: torch.Tensor, first: str, last: str, wanted=()) -> dict[str, torch.Tensor]:
+    def run(self, x: torch.Tensor, first: str, last: str, wanted=(), as_float: bool = True,
+            ) -> dict[str, torch.Tensor]:
         """Apply the layers ``first`` ... ``last`` to ``x`` (the activation before ``first``,
         or the preprocessed image); ``{name: activation}`` for ``wanted`` plus ``last``,
-        in ``channels_last`` layout. The building block of :meth:`forward` and of
-        banded (tiled) evaluation.
+        in ``channels_last`` layout, float32 (``as_float=False``: the network's own
+        dtype). The building block of :meth:`forward` and of banded (tiled) evaluation.
         """
         start, stop = LAYERS.index(first), LAYERS.index(last)
         i = sum(1 for n in LAYERS[:start] if n.startswith("conv"))
@@ -165,8 +168,8 @@ class VGG19(nn.Module):
                     x = F.pad(x, (1, 1, 1, 1), mode="reflect")
                 x = F.relu(conv(x), inplace=True)  # conv's backward needs no output
                 i += 1
-            if name in wanted:
-                out[name] = x.float()  # a float32 copy of bfloat16 activations (else x itself)
+            if name in wanted:  # a float32 copy of bfloat16 activations (else x itself)
+                out[name] = x.float() if as_float else x
         return out
 
     def extra_repr(self) -> str:

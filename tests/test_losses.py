@@ -129,3 +129,19 @@ def test_objective_texture_only_has_no_content():
 
 def test_module_docstring_names_the_lessons():
     assert "notebooks/03" in losses.__doc__
+
+
+def test_gram_of_bfloat16_features_is_float32_in_chunks(monkeypatch):
+    from nst_course import losses
+
+    monkeypatch.setattr(losses._Gram, "CHUNK", 300)  # 40*50 positions: 7 chunks
+    f = torch.randn(1, 8, 40, 50).contiguous(memory_format=torch.channels_last).bfloat16()
+    low, exact = f.clone().requires_grad_(True), f.float().requires_grad_(True)
+    g_low, g_exact = gram_matrix(low), gram_matrix(exact)
+    assert g_low.dtype == torch.float32
+    torch.testing.assert_close(g_low, g_exact, rtol=1e-5, atol=1e-6)  # same products, float32 sums
+    w = torch.randn(1, 8, 8)
+    (g_low * w).sum().backward()
+    (g_exact * w).sum().backward()
+    assert low.grad.dtype == torch.bfloat16 and low.grad.is_contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(low.grad.float(), exact.grad, rtol=1e-2, atol=1e-4)
