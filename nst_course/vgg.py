@@ -74,7 +74,8 @@ class VGG19(nn.Module):
     ``dtype=torch.bfloat16`` runs conv1_2 ... conv5_4 in bfloat16 (about 2x faster
     where the CPU has bfloat16 instructions, see :func:`nst_course.config.get_dtype`).
     The preprocessing and conv1_1 stay float32, so the input image is not rounded,
-    and the returned features are always float32.
+    and ``model(x, layers)`` returns float32 features (``keep_format=True``, what the
+    objectives use: the network's own dtype, no copies).
     """
 
     def __init__(self, weights: str = "gatys", pooling: str = "max", padding: str = "zeros",
