@@ -25,7 +25,7 @@ from collections.abc import Mapping
 
 import torch
 
-from .losses import _Gram, content_loss, style_layer_loss, total_variation_loss
+from .losses import content_loss, gram_matrix, style_layer_loss, total_variation_loss
 from .vgg import LAYERS
 
 #: the layers computed in bands: conv1_1 ... pool2
@@ -63,11 +63,6 @@ def _crop(feat, name, r0, r1, lo):
     return feat[..., (r0 - lo) // s: (r0 - lo) // s + r1 // s - r0 // s, :]
 
 
-def _raw_gram(f):
-    n, c = f.shape[:2]
-    return _Gram.apply(f.reshape(n, c, -1))  # F F^T with the one-matmul backward
-
-
 class _BandedFront(torch.autograd.Function):
     """``x -> (pool2, raw Gram sums of names...)`` computed band by band (see the module doc)."""
 
@@ -79,7 +74,7 @@ class _BandedFront(torch.autograd.Function):
             for r0, r1, lo, hi in _bands(h, rows):
                 feats = _front(vgg, x[..., lo:hi, :], names)
                 for k, name in enumerate(names):
-                    grams[k] = grams[k] + _raw_gram(_crop(feats[name], name, r0, r1, lo))
+                    grams[k] = grams[k] + gram_matrix(_crop(feats[name], name, r0, r1, lo), "none")
                 band_out = _crop(feats[SPLIT], SPLIT, r0, r1, lo)
                 if out is None:
                     out = band_out.new_empty(*band_out.shape[:2], h // 4, band_out.shape[-1])
@@ -100,7 +95,8 @@ class _BandedFront(torch.autograd.Function):
                 surrogate = (band_out * d_out[..., r0 // 4: r0 // 4 + band_out.shape[-2], :]).sum()
                 for name, dg in zip(ctx.names, d_grams):
                     if dg is not None:
-                        surrogate = surrogate + (_raw_gram(_crop(feats[name], name, r0, r1, lo)) * dg).sum()
+                        band_gram = gram_matrix(_crop(feats[name], name, r0, r1, lo), "none")
+                        surrogate = surrogate + (band_gram * dg).sum()
                 (g,) = torch.autograd.grad(surrogate, xb)
             grad[..., lo:hi, :] += g
         return grad, None, None, None
@@ -166,8 +162,7 @@ class TiledObjective:
             feats = self.vgg.run(out, LAYERS[LAYERS.index(SPLIT) + 1], last, self.deep, as_float=False)
         for name in self.style_layers:
             if name not in grams:
-                f = feats[name]
-                grams[name] = _raw_gram(f) / f[0].numel()
+                grams[name] = gram_matrix(feats[name])
         return grams, feats
 
     def __call__(self, img: torch.Tensor):
