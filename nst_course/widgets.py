@@ -11,6 +11,11 @@
 Every exercise works without a kernel: ``ex.check("STYLE")`` prints feedback and
 returns a bool; in a notebook ``ex`` (or ``display(ex.widget)``) shows dropdowns,
 a *Check* and a *Reveal* button. Introduced in notebooks/01_cnn_features.ipynb.
+
+No answer leaks by running cells: ``ex.reveal()`` never touches the widget; it returns an
+:class:`Answer`, shown as a *closed* ``<details>`` block (click to open). Only a click on
+the widget's *Reveal* button writes the answer into the widget. Lessons call ``reveal()``
+only in cells tagged ``solution`` (student copies drop them).
 """
 
 from __future__ import annotations
@@ -25,15 +30,49 @@ BLANK = "?"
 
 
 def _normalise_order(answer) -> str:
-    """``"s t-y,L e"`` or ``["S", "T", ...]`` -> ``"STYLE"`` (letters only, upper case)."""
+    """``"s t-y,L e"`` or ``["S", "T", ...]`` -> ``"STYLE"`` (letters only, upper case).
+
+    Raises ``TypeError`` for what is not a string or a sequence of single labels.
+    """
+    if isinstance(answer, bytes):
+        answer = answer.decode("utf-8", "replace")
     if not isinstance(answer, str):
-        answer = "".join(str(a) for a in answer)
+        if not isinstance(answer, Sequence):
+            raise TypeError(f"the answer is {_describe(answer)}, not a string of letters")
+        bad = [a for a in answer if not isinstance(a, str)]
+        if bad:
+            raise TypeError(f"the answer holds {_describe(bad[0])}; give one letter per position")
+        answer = "".join(answer)
     return "".join(ch for ch in answer.upper() if ch.isalnum())
 
 
+def _describe(value) -> str:
+    """A short phrase for a learner's value: ``None``, ``the number 3``, ``a list of 2 items``."""
+    if value is None:
+        return "None (nothing)"
+    if isinstance(value, bool):
+        return f"the value {value}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the text {value[:40]!r}"
+    if isinstance(value, Sequence | Mapping | set):
+        return f"a {type(value).__name__} of {len(value)} item{'s' * (len(value) != 1)}"
+    return f"a {type(value).__name__}"
+
+
 def order_feedback(answer, expected: str, hint: str | None = None) -> tuple[bool, str]:
-    """Compare an order with the expected one; returns ``(right, message)``."""
-    given, expected = _normalise_order(answer), _normalise_order(expected)
+    """Compare an order with the expected one; returns ``(right, message)``.
+
+    Any value a learner can type gets a sentence about it (never an exception).
+    """
+    expected = _normalise_order(expected)
+    try:
+        given = _normalise_order(answer)
+    except TypeError as e:
+        return False, (f"Not yet: {e}. Type the {len(expected)} letters "
+                       f"{', '.join(sorted(expected))} in your order, lowest first, e.g. "
+                       f"check_order(\"{''.join(sorted(expected))}\").")
     if given == expected:
         return True, f"Right: {' → '.join(expected)}."
     if not given:
@@ -108,6 +147,29 @@ def _png(img, width: int | None = None) -> bytes:
     return buf.getvalue()
 
 
+class Answer:
+    """An exercise's answer, shown closed: ``<details><summary>Answer</summary>…</details>``.
+
+    Returned by ``reveal()``; displaying it never changes the exercise's widget.
+    ``str(answer)`` and ``repr(answer)`` give the plain text (static viewers, PDF).
+    """
+
+    def __init__(self, text: str, summary: str = "Answer"):
+        self.text = text
+        self.summary = summary
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        body = html.escape(self.text).replace("\n", "<br>")
+        return (f"<details class='nst-answer'><summary>{html.escape(self.summary)}</summary>"
+                f"<div style='margin:.4em 0 .4em 1.2em'>{body}</div></details>")
+
+
 class _Exercise:
     """Shared parts: image tiles, feedback line, Check/Reveal buttons, display."""
 
@@ -135,7 +197,8 @@ class _Exercise:
         self.check_button = w.Button(description="Check", button_style="primary",
                                      icon="check")
         self.reveal_button = w.Button(description="Reveal", button_style="warning", icon="eye")
-        self.feedback_label = w.HTML(value="")
+        # classes mark what a built page must store empty (tools/build_site.py scrubs them)
+        self.feedback_label = w.HTML(value="", _dom_classes=("nst-feedback",))
         self.check_button.on_click(lambda _: self._on_check())
         self.reveal_button.on_click(lambda _: self._on_reveal())
         tiles = []
@@ -176,10 +239,12 @@ class _Exercise:
             dropdown.value = value
         self._say(self.answer_text(), None)
 
-    def reveal(self) -> None:
-        """Print the answer (the Reveal button shows the same text)."""
-        self._say(self.answer_text(), None)
-        print(self.feedback)
+    def reveal(self) -> Answer:
+        """The answer as a closed ``<details>`` block; the widget is left as it is.
+
+        Only a click on the widget's *Reveal* button writes the answer into the widget.
+        """
+        return Answer(self.answer_text())
 
 
 class SortingExercise(_Exercise):
@@ -236,7 +301,8 @@ class SortingExercise(_Exercise):
 
         self.dropdowns = [
             w.Dropdown(options=[BLANK] + self.labels, value=BLANK, description=f"{k + 1}.",
-                       layout=w.Layout(width="110px"), style={"description_width": "22px"})
+                       layout=w.Layout(width="110px"), style={"description_width": "22px"},
+                       _dom_classes=("nst-choice",))
             for k in range(len(self.labels))
         ]
         return w.HBox([w.HTML("lowest →"), *self.dropdowns, w.HTML("→ highest")])
@@ -299,7 +365,8 @@ class MatchingExercise(_Exercise):
 
         self.dropdowns = [
             w.Dropdown(options=[BLANK] + self.options, value=BLANK, description=f"{cap}:",
-                       layout=w.Layout(width="360px"), style={"description_width": "40px"})
+                       layout=w.Layout(width="360px"), style={"description_width": "40px"},
+                       _dom_classes=("nst-choice",))
             for cap in self.captions
         ]
         return w.VBox(self.dropdowns)
@@ -307,41 +374,62 @@ class MatchingExercise(_Exercise):
     def _current(self) -> list[str]:
         return [d.value for d in self.dropdowns]
 
-    def _as_list(self, choice) -> list:
+    def _option(self, c) -> str:
+        """One choice -> its description; ``ValueError`` with a sentence about ``c`` otherwise."""
+        n = len(self.options)
+        if isinstance(c, bool) or not isinstance(c, int | str):
+            raise ValueError(f"{_describe(c)} is not a description: give an option number "
+                             f"0…{n - 1} or its text")
+        if isinstance(c, int):
+            if not 0 <= c < n:
+                raise ValueError(f"there is no option number {c}: the options are numbered 0…{n - 1}")
+            return self.options[c]
+        if c != BLANK and c not in self.options:
+            raise ValueError(f"{_describe(c)} is not one of the {n} descriptions (copy one, or give "
+                             f"its number 0…{n - 1})")
+        return c
+
+    def _as_list(self, choice) -> list[str]:
+        """A list or dict of choices -> one description per image; ``ValueError`` says what is wrong."""
         if isinstance(choice, Mapping):
             keys = {str(c): k for k, c in enumerate(self.captions)}
             out = [BLANK] * len(self.images)
             for key, value in choice.items():
-                k = key if isinstance(key, int) else keys.get(str(key))
+                k = key if isinstance(key, int) and not isinstance(key, bool) else keys.get(str(key))
                 if k is None or not 0 <= k < len(out):
-                    raise KeyError(f"{key!r} is not one of the images {', '.join(self.captions)}")
-                out[k] = value
-            choice = out
-        if isinstance(choice, str) or not isinstance(choice, Sequence):
-            raise TypeError("give a list with one description per image, or a dict image -> "
-                            "description")
-        return [self.options[c] if isinstance(c, int) else str(c) for c in choice]
+                    raise ValueError(f"{_describe(key)} is not one of the images "
+                                     f"{', '.join(self.captions)}")
+                out[k] = self._option(value)
+            return out
+        if isinstance(choice, str | bytes) or not isinstance(choice, Sequence):
+            raise ValueError(f"the answer is {_describe(choice)}: give a list with one description "
+                             f"(or option number) per image, or a dict image -> description")
+        if len(choice) != len(self.answer):
+            raise ValueError(f"the answer is {_describe(choice)}: give one description for each of "
+                             f"the {len(self.answer)} images")
+        return [self._option(c) for c in choice]
 
     def check(self, choice, quiet: bool = False) -> bool:
-        """Check a list (one description or option index per image) or a dict caption -> choice."""
-        given = self._as_list(choice)
-        if len(given) != len(self.answer):
-            msg = f"Not yet: give one description for each of the {len(self.answer)} images."
-            self._say(msg, False)
-            if not quiet:
-                print(msg)
-            return False
-        n_right = sum(g == a for g, a in zip(given, self.answer))
-        unanswered = sum(g == BLANK for g in given)
-        if n_right == len(self.answer):
-            msg, right = f"Right: all {n_right} matched.", True
+        """Check a list (one description or option index per image) or a dict caption -> choice.
+
+        Any input gets a sentence about it; nothing a learner types raises an exception.
+        """
+        try:
+            given = self._as_list(choice)
+        except ValueError as e:
+            msg, right = f"Not yet: {e}.", False
         else:
-            msg, right = f"Not yet: {n_right} of {len(self.answer)} right.", False
-            if unanswered:
-                msg += f" ({unanswered} still unanswered.)"
+            n_right = sum(g == a for g, a in zip(given, self.answer))
+            unanswered = sum(g == BLANK for g in given)
+            if n_right == len(self.answer):
+                msg, right = f"Right: all {n_right} matched.", True
             else:
-                msg += (" Hint: the content loss is small when the layout of the photo survives; "
-                        "the style loss is small when the textures and colours look like the style.")
+                msg, right = f"Not yet: {n_right} of {len(self.answer)} right.", False
+                if unanswered:
+                    msg += f" ({unanswered} still unanswered.)"
+                else:
+                    msg += (" Hint: the content loss is small when the layout of the photo survives; "
+                            "the style loss is small when the textures and colours look like the style.")
         self._say(msg, right)
         if not quiet:
             print(msg)

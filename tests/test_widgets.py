@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from nst_course.widgets import MatchingExercise, SortingExercise, check_order, order_feedback
+from nst_course.widgets import Answer, MatchingExercise, SortingExercise, check_order, order_feedback
 
 
 def _images(n):
@@ -47,7 +49,26 @@ def test_sorting_incomplete_or_repeated_is_explained(sorting):
     assert "missing E, T" in sorting.feedback and "more than once: S" in sorting.feedback
 
 
-def test_sorting_reveal_sets_answer_and_names_layers(sorting):
+def test_reveal_returns_a_closed_answer_and_leaves_the_widget_alone(sorting):
+    _pick(sorting, "ETL??")
+    answer = sorting.reveal()
+    assert isinstance(answer, Answer)
+    assert "S (conv1_1)" in repr(answer) and "E (conv5_1)" in str(answer)
+    page = answer._repr_html_()
+    assert page.startswith("<details") and "<summary>Answer</summary>" in page and " open" not in page
+    assert "S (conv1_1)" in page
+    # nothing written into the widget: the dropdowns, the feedback line and its label as they were
+    assert [d.value for d in sorting.dropdowns] == list("ETL??")
+    assert sorting.feedback == "" and sorting.feedback_label.value == ""
+
+
+def test_reveal_prints_nothing(sorting, matching, capsys):
+    sorting.reveal()
+    matching.reveal()
+    assert capsys.readouterr().out == ""
+
+
+def test_sorting_reveal_button_sets_answer_and_names_layers(sorting):
     sorting.reveal_button.click()
     assert [d.value for d in sorting.dropdowns] == list("STYLE")
     assert "S (conv1_1)" in sorting.feedback and "E (conv5_1)" in sorting.feedback
@@ -121,7 +142,14 @@ def test_matching_wrong_and_unanswered(matching):
     assert "Hint" in matching.feedback
 
 
-def test_matching_reveal_shows_measured_losses(matching):
+def test_matching_reveal_is_closed_and_holds_the_measured_losses(matching):
+    answer = matching.reveal()
+    assert "measured: A content 1.0" in str(answer) and "A: small content" in str(answer)
+    assert "<details" in answer._repr_html_() and "&amp;" in answer._repr_html_()
+    assert matching.feedback == "" and all(d.value == "?" for d in matching.dropdowns)
+
+
+def test_matching_reveal_button_shows_measured_losses(matching):
     matching.reveal_button.click()
     assert "measured: A content 1.0" in matching.feedback
     assert "A: small content & small style loss" in matching.feedback
@@ -136,8 +164,28 @@ def test_matching_plain_fallback_list_and_dict(matching, capsys):
     assert matching.check({"A": 0, "B": 2, "C": 3, "D": 1}) is False
     assert "2 of 4" in capsys.readouterr().out.splitlines()[-1]
     assert matching.check([2, 0]) is False
-    with pytest.raises(KeyError):
-        matching.check({"Z": 0})
+    assert matching.check({"Z": 0}) is False
+    assert "'Z' is not one of the images A, B, C, D" in capsys.readouterr().out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("choice, says", [
+    ([9] * 4, "no option number 9"),
+    ([-1, 0, 1, 2], "no option number -1"),
+    (None, "None"),
+    ("ABCD", "the text 'ABCD'"),
+    (42, "the number 42"),
+    ([None] * 4, "None"),
+    (["big", 0, 1, 2], "'big' is not one of the 4 descriptions"),
+    ([0, 1, 2], "a list of 3 items"),
+    ({"A": 7}, "no option number 7"),
+    ({3.5: 0}, "3.5 is not one of the images"),
+    ([True, 0, 1, 2], "the value True"),
+])
+def test_matching_wrong_input_gets_a_sentence_about_it(matching, capsys, choice, says):
+    assert matching.check(choice) is False
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet: ") and says in out, out
+    assert matching.feedback == out.strip() and "firebrick" in matching.feedback_label.value
 
 
 def test_matching_rejects_unknown_answer():
@@ -166,6 +214,51 @@ def test_shuffled_hides_the_order_and_keeps_the_answer():
     assert ex.answer == "".join(by_value[k] for k in range(5))
     assert ex.titles == [f"layer {v}" for v in shown_values]
     assert ex.check(ex.answer, quiet=True) and not ex.check("ABCDE", quiet=True)
+
+
+@pytest.mark.parametrize("answer, says", [
+    (None, "None (nothing)"),
+    (["S", None], "holds None"),
+    (12345, "the number 12345"),
+    ([1, 2, 3, 4, 5], "holds the number 1"),
+    (3.5, "the number 3.5"),
+    ({"S": 1}, "a dict of 1 item"),
+    (object(), "a object"),
+])
+def test_check_order_wrong_types_get_a_sentence_about_the_input(capsys, answer, says):
+    assert check_order(answer) is False
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet: ") and says in out, out
+    assert "N, O" not in out  # ['S', None] is not read as the letters of "None"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.none(), st.integers(), st.floats(), st.text(max_size=12), st.binary(max_size=8),
+                 st.lists(st.one_of(st.none(), st.integers(), st.text(max_size=3)), max_size=7),
+                 st.dictionaries(st.text(max_size=2), st.integers(), max_size=3)))
+def test_check_order_answers_anything_with_a_sentence(answer):
+    right, msg = order_feedback(answer, "STYLE", "hint")
+    assert isinstance(right, bool) and msg.endswith((".", ")")) and msg.split()[0] in ("Right:", "Not")
+    assert right == (msg.startswith("Right"))
+
+
+_MATCH = MatchingExercise(_images(4), ["a", "b", "c", "d"], answer=[2, 0, 3, 1])
+_SORT = SortingExercise(_images(3), "ABC", "CAB")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.none(), st.integers(), st.text(max_size=6),
+                 st.lists(st.one_of(st.none(), st.booleans(), st.integers(-3, 9), st.floats(),
+                                    st.sampled_from(["a", "b", "c", "d", "?", "e"])), max_size=6),
+                 st.dictionaries(st.one_of(st.sampled_from("ABCDZ"), st.integers(-1, 5)),
+                                 st.one_of(st.integers(-1, 5), st.sampled_from(["a", "x", None])),
+                                 max_size=5)))
+def test_exercise_checks_answer_anything_with_a_sentence(choice):
+    for ex in (_MATCH, _SORT):
+        right = ex.check(choice, quiet=True)
+        assert isinstance(right, bool)
+        assert ex.feedback.startswith("Right" if right else "Not")
+        assert ex.feedback.endswith((".", ")"))
 
 
 def test_unanswered_placeholder_says_what_to_type(capsys):
