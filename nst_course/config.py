@@ -1,7 +1,14 @@
-"""Device choice, fast mode and course-wide defaults.
+"""Device choice, the course's modes and course-wide defaults.
 
-Fast mode (``NST_COURSE_FAST=1``, set by ``make test``) shrinks every lesson:
-small images, a handful of steps. The lessons read the same in both modes.
+Three modes (:func:`mode`), chosen by the environment before Jupyter starts:
+
+* ``full`` (default): ~256 px images, the real pictures, minutes per lesson on a laptop CPU.
+* ``demo`` (``NST_COURSE_MODE=demo``): ~128 px and enough steps that every figure still
+  shows its effect; for students short of time and for live lecture demos.
+* ``fast`` (``NST_COURSE_FAST=1``, set by ``make test``): tiny images, a handful of steps;
+  for the tests (CI) only, its pictures need not teach.
+
+Lessons choose sizes and step counts with :func:`pick` and read the same in every mode.
 """
 
 from __future__ import annotations
@@ -22,9 +29,31 @@ def fast_mode() -> bool:
     return os.environ.get("NST_COURSE_FAST", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def pick(full, fast):
-    """Return ``fast`` in fast mode, else ``full`` (sizes, step counts, grid sizes)."""
-    return fast if fast_mode() else full
+MODES = ("full", "demo", "fast")
+_MODE_TEXT = {
+    "full": "full (~256 px, the real pictures; NST_COURSE_MODE=demo is quicker)",
+    "demo": "demo (~128 px, fewer steps: quicker, every figure still shows its effect)",
+    "fast": "fast (NST_COURSE_FAST=1: tiny images, few steps; for tests only, the pictures do not teach)",
+}
+
+
+def mode() -> str:
+    """``"fast"`` when ``NST_COURSE_FAST`` is set (the tests), else ``NST_COURSE_MODE``
+    (``"demo"``, ``"full"``; also ``"fast"``), else ``"full"``."""
+    if fast_mode():
+        return "fast"
+    wanted = os.environ.get("NST_COURSE_MODE", "").strip().lower() or "full"
+    if wanted not in MODES:
+        raise ValueError(f"NST_COURSE_MODE={wanted!r} is not a mode: use one of {', '.join(MODES)}")
+    return wanted
+
+
+def pick(full, fast, demo=None):
+    """The value for the running :func:`mode`: ``full``, ``fast``, or ``demo`` (``full`` if not given).
+
+    E.g. ``SIZE = pick(256, 64, demo=128)`` for an image size, likewise step counts, grid sizes.
+    """
+    return {"full": full, "fast": fast, "demo": full if demo is None else demo}[mode()]
 
 
 def get_device(device: str | torch.device | None = None) -> torch.device:
@@ -87,7 +116,7 @@ def seed_everything(seed: int) -> None:
 
 
 def describe_setup(device: torch.device | None = None) -> str:
-    """One line for a lesson's setup cell: device, torch version, fast mode."""
+    """One line for a lesson's setup cell: device, torch version, the mode running."""
     device = get_device(device)
     where = {"cpu": "CPU (no GPU found: runs are slower but fine at the lesson sizes)"}.get(
         device.type, device.type.upper()
@@ -95,6 +124,5 @@ def describe_setup(device: torch.device | None = None) -> str:
     line = f"torch {torch.__version__} on {where}, {torch.get_num_threads()} threads"
     if get_dtype("auto", device) == torch.bfloat16:
         line += ", bfloat16 convolutions"
-    if fast_mode():
-        line += " | FAST MODE is on (NST_COURSE_FAST=1): tiny images, few steps"
+    line += f" | mode: {_MODE_TEXT[mode()]}"
     return line
