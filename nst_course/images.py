@@ -1,14 +1,24 @@
-"""Load, resize and save images as tensors.
+"""Load, check, resize and save images as tensors; download image URLs.
 
 Every image in the course is a float tensor of shape ``(1, 3, H, W)`` with values
-in ``[0, 1]`` (RGB). ``load_image`` takes a file path, an http(s) URL or a sample
-name (see :mod:`nst_course.samples`) and turns awkward files into that form,
-saying what it converted; files it cannot use are refused with one sentence
-(:class:`ImageError`) that names the file and what to do.
+in ``[0, 1]`` (RGB). ``load_image`` takes a file path, an http(s) URL, a sample
+name (see the catalog :mod:`nst_course.samples`), a PIL image or a tensor and
+turns awkward input into that form, saying what it converted; input it cannot
+use is refused with one sentence (:class:`ImageError`) that names the file or
+URL and what to do. This module does all the opening and downloading;
+``samples`` only lists what exists.
+
+Downloads are verified (the file decodes as an image, and its sha256 matches
+where one is recorded) *before* they enter the cache, so a web page served in
+place of an image is never cached, and they have an overall deadline.
+Saving is atomic and never replaces a file unless asked (:mod:`nst_course.files`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import time
 import warnings
 from pathlib import Path
 
@@ -16,10 +26,23 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from . import samples
+from .files import write_atomic
+
 #: Refuse images larger than this many pixels (a 64 MP photo is already huge).
 MAX_PIXELS = 64_000_000
-#: VGG19 halves the size 4 times before conv5_1: below 32 px nothing is left.
+#: VGG19 halves the size 4 times before conv5_1: files need at least this short side.
 MIN_SIDE = 32
+#: Below this short side a pooling layer before conv5_1 has nothing left (2**4): refused.
+MIN_NETWORK_SIDE = 16
+#: File types :func:`save_image` writes (the format comes from the suffix).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+#: A download must be complete within this many seconds, however slowly the server sends.
+DOWNLOAD_DEADLINE = 120.0
+#: Seconds to wait for a server to answer, or to send the next bytes.
+DOWNLOAD_TIMEOUT = 20.0
+#: Larger downloads are refused (a 64 MP JPEG is ~20 MB).
+MAX_DOWNLOAD_BYTES = 100_000_000
 
 
 class ImageError(ValueError):
@@ -32,60 +55,186 @@ def load_image(source, size: int | None = None) -> torch.Tensor:
     Args:
         source: a path, an ``http(s)://`` URL (downloaded once into the cache),
             a sample name such as ``"astronaut"`` or ``"swirls"``, a PIL image,
-            or a tensor (returned resized).
+            or a tensor (checked by :func:`as_image_tensor`, then resized).
         size: if given, resize so that the longer side is ``size`` pixels.
+            Enlarging a file or sample is allowed but noted (it adds no detail).
+    Raises:
+        ImageError: a source that cannot be used, or a size that makes it too
+            small (short side) or too large (pixels) for the network.
     """
     if isinstance(source, torch.Tensor):
-        img = source if source.dim() == 4 else source.unsqueeze(0)
-        return resize(img, size) if size else img
+        return resize(as_image_tensor(source, "image", min_side=1, allow_batch=True), size)
     if isinstance(source, Image.Image):
-        return resize(pil_to_tensor(_to_rgb(source, "image")), size)
-    from . import samples  # samples imports this module
-
-    source = str(source)
-    if source.startswith(("http://", "https://")):
-        path = samples.fetch_url(source)
-    elif samples.is_sample(source):
-        return resize(pil_to_tensor(samples.sample_image(source)), size)
+        return _sized(_to_rgb(source, "image"), size, "image")
+    name = str(source)
+    if _is_url(name):
+        img = open_image(fetch_url(name), name=name)
+    elif samples.is_sample(name):
+        img = _sample(name, size)
     else:
-        path = Path(source).expanduser()
-    return resize(pil_to_tensor(open_image(path)), size)
+        img = open_image(Path(name).expanduser())
+    return _sized(img, size, name)
 
 
-def open_image(path) -> Image.Image:
-    """Open a file as an RGB PIL image, converting what can be converted."""
+def _is_url(name: str) -> bool:
+    return name[:8].lower().startswith(("http://", "https://"))
+
+
+def _sized(img: Image.Image, size: int | None, name: str) -> torch.Tensor:
+    """Resize a PIL image to long side ``size`` after checking the result is usable."""
+    w, h = img.size
+    if size:
+        scale = size / max(w, h)
+        nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+        if nw * nh > MAX_PIXELS:
+            raise ImageError(f"size {size} would make {name} {nw}x{nh} px ({nw * nh / 1e6:.0f} MP), "
+                             f"more than the {MAX_PIXELS / 1e6:.0f} MP this course accepts; "
+                             "choose a smaller size.")
+        if min(nw, nh) < MIN_NETWORK_SIDE:
+            need = -(-MIN_SIDE * max(w, h) // min(w, h))  # ceil: long side giving MIN_SIDE short
+            raise ImageError(f"at size {size} {name} ({w}x{h}) becomes {nw}x{nh} px, too thin for "
+                             f"VGG19 (at least {MIN_SIDE} px on the short side): use a size of at "
+                             f"least {need}, or crop it to a less extreme shape.")
+        if scale > 1:
+            _note(f"{name} is {w}x{h}; enlarged to {nw}x{nh} (size {size}), which adds no detail.")
+    return resize(pil_to_tensor(img), size)
+
+
+def as_image_tensor(x, name: str = "image", min_side: int = MIN_NETWORK_SIDE,
+                    allow_batch: bool = False):
+    """Check a tensor given as an image and bring it to ``(1, 3, H, W)`` float32 in ``[0, 1]``.
+
+    Anything that is not a tensor (a path, URL, sample name, PIL image) is
+    returned unchanged for :func:`load_image`. Documented conversions:
+    ``(3, H, W)`` gets a batch dimension (``allow_batch``: ``(N, 3, H, W)`` is
+    accepted too); one channel is copied into three
+    (greyscale); ``uint8`` is divided by 255; float16/bfloat16/float64 become
+    float32; values within 0.5 of ``[0, 1]`` are clamped to it.
+
+    Raises:
+        ValueError: one sentence naming ``name`` for a 2-D or 5-D tensor, a
+            batch of several images, 2 or 4+ channels, integer types other than
+            uint8, NaN or infinite values, values on another scale (0-255,
+            ImageNet-normalised) or a short side below ``min_side``.
+    """
+    if not isinstance(x, torch.Tensor):
+        return x
+    shape = tuple(x.shape)
+    if x.dim() == 3:
+        x = x.unsqueeze(0)
+    if x.dim() != 4:
+        raise ValueError(f"{name} has shape {shape}; an image is (1, 3, H, W) (or (3, H, W)).")
+    if x.shape[0] != 1 and not allow_batch:
+        raise ValueError(f"{name} has shape {shape}: a batch of {x.shape[0]} images; pass one "
+                         f"image (1, 3, H, W), e.g. {name}[:1].")
+    if x.shape[1] not in (1, 3):
+        raise ValueError(f"{name} has {x.shape[1]} channels (shape {shape}); an image has 3 (RGB) "
+                         "or 1 (greyscale): drop an alpha channel with [:, :3].")
+    if x.dtype == torch.uint8:
+        x = x.float() / 255.0
+    elif not x.is_floating_point():
+        raise ValueError(f"{name} is a {str(x.dtype)[6:]} tensor; images are floats in [0, 1] "
+                         "(or uint8 0-255).")
+    x = x.float()
+    if x.shape[1] == 1:
+        x = x.expand(x.shape[0], 3, *x.shape[2:])
+    if min(x.shape[-2:]) < min_side:
+        raise ValueError(f"{name} is only {x.shape[-1]}x{x.shape[-2]} px; VGG19 needs at least "
+                         f"{min_side} px on the short side ({MIN_SIDE} for good results).")
+    if not torch.isfinite(x).all():
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    lo, hi = x.min().item(), x.max().item()
+    if hi > 1.5 or lo < -0.5:
+        hint = " (0-255? divide by 255)" if lo >= 0 and hi <= 255 else ""
+        raise ValueError(f"{name} has values from {lo:.3g} to {hi:.3g}; images are in [0, 1]{hint}.")
+    return x.clamp(0, 1).contiguous()
+
+
+def _sample(name: str, size: int | None) -> Image.Image:
+    """The sample ``name`` of :mod:`nst_course.samples` as an RGB PIL image."""
+    if name in samples.PHOTOS:
+        import skimage.data
+
+        return _to_rgb(Image.fromarray(getattr(skimage.data, name)()), name)
+    if name in samples.GENERATED:
+        from . import styles
+
+        if size and size > samples.GENERATED_SIZE:  # drawn at the size asked for: never enlarged
+            return getattr(styles, name)(size)
+        return _generated(name)
+    painting = samples.PAINTINGS[name]
+    return open_image(fetch_url(painting.url, painting.sha256), name=f"{name} ({painting.url})")
+
+
+_GENERATED: dict[str, Image.Image] = {}
+
+
+def _generated(name: str) -> Image.Image:
+    from . import styles
+
+    if name not in _GENERATED:
+        _GENERATED[name] = getattr(styles, name)()
+    return _GENERATED[name].copy()
+
+
+def open_image(path, name: str | None = None) -> Image.Image:
+    """Open a file as an RGB PIL image, converting what can be converted.
+
+    ``name`` (default: the path) is what messages call it, e.g. the URL a
+    cached file came from. The file is closed before this returns.
+    """
     path = Path(path)
+    name = name or str(path)
     if not path.exists():
-        raise ImageError(f"{path}: no such file; check the path or use a sample name "
-                         "(`nst-course samples` lists them).")
+        raise ImageError(f"{name}: no such file; check the path or use a sample name "
+                         "(`nst-course samples` lists them)." + _did_you_mean(path))
     if path.is_dir():
-        raise ImageError(f"{path} is a folder, not an image file.")
+        raise ImageError(f"{name} is a folder, not an image file.")
     try:
         with warnings.catch_warnings():
             # we check the size ourselves below, with a clearer message
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(path)
-            w, h = img.size
-            if w * h > MAX_PIXELS:
-                raise ImageError(
-                    f"{path} is {w}x{h} ({w * h / 1e6:.0f} MP), more than the "
-                    f"{MAX_PIXELS / 1e6:.0f} MP this course accepts; shrink it first.")
-            orientation = img.getexif().get(0x0112, 1)
-            img = ImageOps.exif_transpose(img)  # also loads the pixels
+            with Image.open(path) as img:
+                w, h = img.size
+                if w * h > MAX_PIXELS:
+                    raise ImageError(
+                        f"{name} is {w}x{h} ({w * h / 1e6:.0f} MP), more than the "
+                        f"{MAX_PIXELS / 1e6:.0f} MP this course accepts; shrink it first.")
+                orientation = img.getexif().get(0x0112, 1)
+                upright = ImageOps.exif_transpose(img)  # also loads the pixels
+                upright.load()
     except ImageError:
         raise
     except Image.DecompressionBombError:
-        raise ImageError(f"{path} is too large to open safely (> {MAX_PIXELS / 1e6:.0f} MP); "
+        raise ImageError(f"{name} is too large to open safely (> {MAX_PIXELS / 1e6:.0f} MP); "
                          "shrink it first.") from None
     except UnidentifiedImageError:
-        raise ImageError(f"{path} is not an image file PIL can read "
-                         "(use a PNG, JPEG, WebP, BMP or TIFF).") from None
-    except (OSError, SyntaxError) as e:
-        raise ImageError(f"{path} could not be read ({e}); the file may be truncated or "
+        raise ImageError(f"{name} is not an image file PIL can read "
+                         "(use a PNG, JPEG, WebP, BMP or TIFF)." + _html_hint(path)) from None
+    except ValueError as e:  # e.g. a PNG whose compressed text chunks unpack to gigabytes
+        raise ImageError(f"{name} could not be read safely ({e}); re-save it as a plain "
+                         "PNG or JPEG.") from None
+    except (OSError, SyntaxError, EOFError) as e:
+        raise ImageError(f"{name} could not be read ({e}); the file may be truncated or "
                          "damaged: save or download it again.") from None
     if orientation not in (None, 1):
-        _note(f"{path} carries an EXIF orientation tag; rotated it upright.")
-    return _to_rgb(img, str(path))
+        _note(f"{name} carries an EXIF orientation tag; rotated it upright.")
+    return _to_rgb(upright, name)
+
+
+def _did_you_mean(path: Path) -> str:
+    """`` Did you mean 'starry_night'?`` for a misspelled sample name, else ``""``."""
+    if len(path.parts) != 1 or path.suffix:
+        return ""
+    close = samples.similar(str(path))
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def _html_hint(path: Path) -> str:
+    with open(path, "rb") as f:
+        head = f.read(512).lstrip().lower()
+    return " It is a web page (HTML), not an image." if head.startswith((b"<!doctype", b"<html")) \
+        else ""
 
 
 def _to_rgb(img: Image.Image, name: str) -> Image.Image:
@@ -100,7 +249,7 @@ def _to_rgb(img: Image.Image, name: str) -> Image.Image:
         if np.asarray(rgba.getchannel("A")).min() < 255:
             _note(f"{name} has transparency; composited onto white.")
     elif mode.startswith("I;16") or mode in ("I", "F"):
-        arr = np.asarray(img, dtype=np.float64)
+        arr = np.nan_to_num(np.asarray(img, dtype=np.float64))
         hi = 65535.0 if arr.max() > 255 or mode.startswith("I;16") else 255.0
         arr = np.clip(arr / hi * 255.0, 0, 255).astype(np.uint8)
         out = Image.fromarray(arr).convert("RGB")
@@ -159,12 +308,121 @@ def resize(img: torch.Tensor, size: int | None) -> torch.Tensor:
 
 
 def save_image(img: torch.Tensor, path, overwrite: bool = True) -> Path:
-    """Write ``img`` to ``path`` (format from the suffix); refuse to overwrite if asked."""
-    path = Path(path)
+    """Write ``img`` ``(1, 3, H, W)`` to ``path`` atomically (format from the suffix).
+
+    The image goes to a temporary file in the same folder, is flushed to disk
+    and then moved into place (:func:`nst_course.files.write_atomic`), so a
+    failure (disk full, an unwritable folder) never empties or damages an
+    existing file. With ``overwrite=False`` an existing file, also one that
+    appears while saving, is kept and :class:`FileExistsError` is raised.
+    Missing folders are created. Returns the path written.
+    """
+    path = Path(path).expanduser()
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise ImageError(f"{path}: unknown image type '{path.suffix}'; use .png or .jpg.")
+    if path.is_dir():
+        raise ImageError(f"{path} is a folder; give a file name such as {path / 'result.png'}.")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists already; choose another name or pass --force.")
-    if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"):
-        raise ImageError(f"{path}: unknown image type '{path.suffix}'; use .png or .jpg.")
+    pil = tensor_to_pil(as_image_tensor(img, "the image to save", min_side=1))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tensor_to_pil(img).save(path)
+    return write_atomic(path, pil.save, overwrite=overwrite)
+
+
+# --- downloads --------------------------------------------------------------------------------
+
+def cache_dir() -> Path:
+    """Where downloads are kept: ``$NST_COURSE_CACHE`` or the OS cache folder."""
+    import pooch
+
+    return Path(os.environ.get("NST_COURSE_CACHE") or pooch.os_cache("nst-course"))
+
+
+def fetch_url(url: str, sha256: str | None = None, *, deadline: float = DOWNLOAD_DEADLINE,
+              timeout: float = DOWNLOAD_TIMEOUT) -> Path:
+    """Download the image at ``url`` once into :func:`cache_dir`; return the local path.
+
+    A cached file is used without the network (re-fetched if it no longer
+    matches ``sha256``). A new download enters the cache only after it was
+    verified: ``sha256`` matches where given, and the file opens as an image.
+    The whole download must finish within ``deadline`` seconds; each wait for
+    the server is at most ``timeout`` seconds. Every failure is an
+    :class:`ImageError` that names ``url``.
+    """
+    base = url.rstrip("/").rsplit("/", 1)[-1].split("?")[0][-80:] or "download"
+    path = cache_dir() / f"{hashlib.sha256(url.encode()).hexdigest()[:8]}-{base}"  # one per URL
+    if path.is_file() and (sha256 is None or _sha256(path) == sha256):
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def download_and_verify(tmp: Path) -> None:
+        _download(url, tmp, deadline, timeout)
+        if sha256 is not None and _sha256(tmp) != sha256:
+            raise ImageError(f"{url} did not match its recorded sha256; nothing was cached: the "
+                             "file changed upstream or was corrupted on the way.")
+        open_image(tmp, name=url)  # decodes: a web page or a cut-off file is refused here
+
+    write_atomic(path, download_and_verify, overwrite=True)
     return path
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _download(url: str, dest: Path, deadline: float, timeout: float) -> None:
+    """Stream ``url`` into ``dest``; one-sentence :class:`ImageError` on any failure."""
+    import http.client
+    import urllib.error
+    import urllib.request
+
+    from . import __version__
+
+    start = time.monotonic()
+    request = urllib.request.Request(url, headers={
+        "User-Agent": f"nst-course/{__version__} (course image download; Python urllib)"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout, context=_ssl_context()) as resp, \
+                open(dest, "wb") as out:
+            expected, got = resp.headers.get("Content-Length"), 0
+            while chunk := resp.read1(1 << 16):  # returns after each network read
+                got += len(chunk)
+                if got > MAX_DOWNLOAD_BYTES:
+                    raise ImageError(f"{url} is larger than {MAX_DOWNLOAD_BYTES // 10**6} MB; "
+                                     "download and shrink it yourself.")
+                if time.monotonic() - start > deadline:
+                    raise ImageError(f"{url} was still downloading after {deadline:.0f} s (a slow "
+                                     "or stalled server); try again later or use a local file.")
+                out.write(chunk)
+            if expected and expected.isdigit() and got < int(expected):
+                raise http.client.IncompleteRead(b"", int(expected) - got)
+    except urllib.error.HTTPError as e:
+        if 300 <= e.code < 400:
+            raise ImageError(f"{url} redirects in a loop or too many times; check the "
+                             "address.") from None
+        raise ImageError(f"{url} answered HTTP {e.code}; check the address.") from None
+    except (http.client.HTTPException, ConnectionResetError) as e:
+        raise ImageError(f"the download of {url} was cut off ({type(e).__name__}); "
+                         "try again.") from None
+    except TimeoutError:
+        raise ImageError(f"{url} did not answer within {timeout:.0f} s; try again later or use "
+                         "a local file.") from None
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        raise ImageError(f"could not reach {url} ({reason}; offline?); connect once to download "
+                         "it, or use a local file or a generated style such as 'swirls'.") from None
+
+
+def _ssl_context():
+    """Certificates from ``certifi`` when installed (as with ``requests``), else the system's."""
+    import ssl
+
+    try:
+        import certifi
+    except ImportError:
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())

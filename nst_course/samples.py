@@ -1,25 +1,23 @@
-"""The sample catalog: photos, generated style images and famous paintings.
+"""The sample catalog: what exists, where it comes from, its licence and hash.
 
-* Photos: the public-domain / CC0 photos that scikit-image ships (no download).
+* Photos: the public-domain / CC0 photos that scikit-image ships
+  (``skimage.data.<name>()``; no download).
 * Generated styles: painterly images this package draws itself, deterministically
-  (``swirls``, ``mosaic``, ``waves``, ``composition``), so the course runs offline.
+  (:mod:`nst_course.styles`: ``swirls``, ``mosaic``, ``waves``, ``composition``),
+  so the course runs offline.
 * Paintings: famous public-domain paintings, downloaded on first use into the
-  cache (``NST_COURSE_CACHE`` or the OS cache folder) and checked against a
-  sha256 where one is recorded.
+  cache (``NST_COURSE_CACHE`` or the OS cache folder). A download is verified
+  before it is cached: it must decode as an image, and match its sha256 where
+  one is recorded (``Painting.sha256``; None: verified by decoding only).
+
+This module only lists; :func:`nst_course.load_image` opens and downloads
+(``load_image("starry_night", 256)``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
+import difflib
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-
-from PIL import Image
-
-from . import styles
-from .images import ImageError
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,9 @@ class Painting:
     year: str
     url: str
     licence: str = "public domain"
-    sha256: str | None = None  # None: not recorded yet, the download is not hash-checked
+    #: None: not recorded yet (the catalog was written offline); the download is then
+    #: verified by decoding it as an image only
+    sha256: str | None = None
 
     def __repr__(self) -> str:
         return f"Painting({self.title!r}, {self.artist}, {self.year})"
@@ -44,6 +44,8 @@ PHOTOS = {
     "rocket": "Falcon 9 launch, SpaceX (CC0), via scikit-image",
 }
 
+#: long side (px) the generated styles are drawn at unless a larger size is asked for
+GENERATED_SIZE = 512
 GENERATED = {
     "swirls": "swirling brush strokes in blues and yellows (after Van Gogh)",
     "mosaic": "irregular coloured tiles with dark grout",
@@ -82,73 +84,16 @@ def names() -> dict[str, list[str]]:
     return {"photos": list(PHOTOS), "styles": list(GENERATED), "paintings": list(PAINTINGS)}
 
 
+def all_names() -> list[str]:
+    """Every sample name, in catalog order."""
+    return [*PHOTOS, *GENERATED, *PAINTINGS]
+
+
 def is_sample(name: str) -> bool:
     """True if ``name`` is a sample name rather than a path."""
     return name in PHOTOS or name in GENERATED or name in PAINTINGS
 
 
-def sample_image(name: str) -> Image.Image:
-    """The sample ``name`` as an RGB PIL image (paintings are downloaded once)."""
-    if name in PHOTOS:
-        return _photo(name).copy()
-    if name in GENERATED:
-        return _generated(name).copy()
-    if name in PAINTINGS:
-        from .images import open_image
-
-        painting = PAINTINGS[name]
-        return open_image(fetch_url(painting.url, painting.sha256))
-    raise ImageError(f"'{name}' is not a sample; choose one of: {', '.join(sorted(_all()))}.")
-
-
-def _all():
-    return {**PHOTOS, **GENERATED, **PAINTINGS}
-
-
-@cache
-def _photo(name: str) -> Image.Image:
-    import skimage.data
-
-    return Image.fromarray(getattr(skimage.data, name)()).convert("RGB")
-
-
-@cache
-def _generated(name: str) -> Image.Image:
-    return getattr(styles, name)()
-
-
-def cache_dir() -> Path:
-    """Where downloads are kept: ``$NST_COURSE_CACHE`` or the OS cache folder."""
-    import pooch
-
-    return Path(os.environ.get("NST_COURSE_CACHE") or pooch.os_cache("nst-course"))
-
-
-def fetch_url(url: str, sha256: str | None = None) -> Path:
-    """Download ``url`` once into :func:`cache_dir` and return the local path.
-
-    A cached file is used without the network. With ``sha256`` the file is
-    checked; a mismatch is refused. Errors become one-sentence :class:`ImageError`.
-    """
-    import pooch
-    import requests
-
-    base = url.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or "download"
-    fname = f"{hashlib.sha256(url.encode()).hexdigest()[:8]}-{base}"  # one file per URL
-    known = f"sha256:{sha256}" if sha256 else None
-    pooch.get_logger().setLevel("WARNING")  # errors below say what happened, in one line
-    try:
-        path = pooch.retrieve(url, known_hash=known, fname=fname, path=cache_dir(),
-                              progressbar=False)
-    except requests.exceptions.HTTPError as e:
-        code = e.response.status_code if e.response is not None else "?"
-        raise ImageError(f"{url} answered HTTP {code}; check the address.") from None
-    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
-        raise ImageError(f"could not reach {url} (offline?); connect once to download it, "
-                         "or use a local file or a generated style such as 'swirls'.") from None
-    except ValueError as e:
-        if "hash" in str(e).lower():
-            raise ImageError(f"{url} did not match its recorded sha256; the download was "
-                             "removed: the file changed upstream or was corrupted.") from None
-        raise
-    return Path(path)
+def similar(name: str) -> list[str]:
+    """Sample names close to a misspelled ``name`` (best first; may be empty)."""
+    return difflib.get_close_matches(name, all_names(), n=3, cutoff=0.6)

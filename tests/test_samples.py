@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from nst_course import ImageError, load_image, samples
+from nst_course.images import fetch_url
 from nst_course.vgg import sha256_file
 
 
@@ -67,17 +68,17 @@ def server(tmp_path):
 def test_download_with_matching_hash_then_cached(server, monkeypatch):
     base, www = server
     sha = sha256_file(www / "paint.png")
-    path = samples.fetch_url(base + "/paint.png", sha)
+    path = fetch_url(base + "/paint.png", sha)
     assert sha256_file(path) == sha
     (www / "paint.png").unlink()  # the cached copy is used without asking again
-    assert samples.fetch_url(base + "/paint.png", sha) == path
+    assert fetch_url(base + "/paint.png", sha) == path
     assert load_image(base + "/paint.png").shape == (1, 3, 48, 64)
 
 
 def test_download_hash_mismatch(server):
     base, _ = server
     with pytest.raises(ImageError, match="did not match its recorded sha256"):
-        samples.fetch_url(base + "/paint.png", "0" * 64)
+        fetch_url(base + "/paint.png", "0" * 64)
 
 
 def test_download_404(server):

@@ -1,0 +1,160 @@
+"""Writing result files without ever losing one.
+
+Three rules, used by every command that writes a file:
+
+1. **Check before a long run** (:func:`check_writable`): the folder exists and
+   can be written to, OUT is not a folder, and an existing OUT is only
+   replaced with ``force``. Ten minutes of optimisation are not thrown away
+   because of a typo in the output path.
+2. **Save atomically** (:func:`write_atomic`): write a temporary file in the
+   same folder, flush it to disk (``fsync``), then move it into place in one
+   step. A failure halfway (disk full, a bad image mode) leaves the old file
+   as it was and no half-written file behind.
+3. **Never replace what appeared meanwhile**: without ``overwrite`` the
+   temporary file is *linked* to the target name, which fails if the name
+   exists (``os.link``, like ``O_EXCL``), also when the file appeared after
+   the check of rule 1 (another run, another program). :func:`save_or_fallback`
+   then writes to a free name next to it (or the temporary folder) and says where.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+
+class OutputError(OSError):
+    """An output path that cannot be written; the message is one sentence for the user."""
+
+
+def check_writable(path, force: bool = False) -> Path:
+    """Refuse, before any work, an output ``path`` that could not be written.
+
+    Checks that ``path`` is not a folder, that an existing file is only
+    replaced with ``force``, and that its folder exists and accepts a new file
+    (by creating and removing a temporary file there: permission bits do not
+    tell about read-only disks). Returns ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        FileExistsError: ``path`` exists and ``force`` is false.
+        OutputError: ``path`` is a folder, or its folder is missing or read-only.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; give a file name inside it, such as "
+                          f"{path / 'result.png'}.")
+    if path.exists() and not force:
+        raise FileExistsError(f"{path} exists already; choose another name or add --force.")
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise OutputError(f"the folder {folder} {what}; create it first or choose another path.")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".nst-course-check-"):
+            pass
+    except OSError as e:
+        raise OutputError(f"cannot write into the folder {folder} ({e.strerror or e}); "
+                          "choose a folder you can write to.") from None
+    return path
+
+
+def write_atomic(path, write, overwrite: bool = False) -> Path:
+    """Create ``path`` by calling ``write(temporary_path)``, then moving the result into place.
+
+    ``write`` receives a path in the same folder with the same suffix (so
+    libraries that pick the format from the suffix work) and must create that
+    file. Without ``overwrite`` an existing ``path`` is never replaced, also one
+    that appears while ``write`` runs: :class:`FileExistsError`. Whatever goes
+    wrong, ``path`` is either the complete new file or untouched.
+    """
+    path = Path(path).expanduser()
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists already; choose another name or add --force.")
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        _fsync(tmp)
+        if overwrite:
+            os.replace(tmp, path)  # atomic on POSIX and Windows
+        else:
+            _link_new(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_folder(path.parent)
+    return path
+
+
+def _link_new(tmp: Path, path: Path) -> None:
+    """Give ``tmp``'s content the name ``path`` only if no such file exists (atomic check)."""
+    try:
+        os.link(tmp, path)  # fails with FileExistsError if path exists, whoever made it
+        return
+    except FileExistsError:
+        raise FileExistsError(f"{path} appeared while this ran; it was kept, not replaced.") from None
+    except OSError as e:  # a file system without hard links (FAT, some network drives)
+        if e.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+            raise
+    try:  # claim the name exclusively, then fill it in one step
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        raise FileExistsError(f"{path} appeared while this ran; it was kept, not replaced.") from None
+    os.replace(tmp, path)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); harmless where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def free_name(path) -> Path:
+    """The first of ``path``, ``stem-1.suffix``, ``stem-2.suffix``, ... that does not exist."""
+    path = Path(path)
+    candidate, k = path, 1
+    while candidate.exists():
+        candidate, k = path.with_name(f"{path.stem}-{k}{path.suffix}"), k + 1
+    return candidate
+
+
+def save_or_fallback(path, write, overwrite: bool = False) -> tuple[Path, str | None]:
+    """:func:`write_atomic`, and if that fails, the same result under another name.
+
+    Returns ``(where it was written, None)`` or, after a failure,
+    ``(fallback path, one sentence saying why and where)``: a free name next to
+    ``path`` when ``path`` appeared meanwhile, else the same name in the
+    system's temporary folder. Raises only if the fallback fails too.
+    """
+    path = Path(path).expanduser()
+    try:
+        return write_atomic(path, write, overwrite), None
+    except FileExistsError:
+        reason = f"{path} appeared during the run and was kept, not replaced"
+        candidates = [free_name(path)]
+    except OSError as e:
+        reason = f"could not write {path} ({e.strerror or e})"
+        candidates = []
+    candidates.append(free_name(Path(tempfile.gettempdir()) / path.name))
+    for other in candidates:
+        try:
+            write_atomic(other, write, overwrite=False)
+            return other, f"{reason}; the result was saved as {other} instead."
+        except OSError:
+            continue
+    raise OutputError(f"{reason}, and saving to {', '.join(map(str, candidates))} failed too.")
