@@ -138,3 +138,162 @@ def test_round_trip_is_exact_for_8bit(tmp_path):
     Image.fromarray(a).save(p)
     q = save_image(load_image(p), tmp_path / "r2.png")
     assert np.array_equal(np.asarray(Image.open(q)), a)
+
+
+# --- issue 15: nothing lost, nothing cryptic -------------------------------------------------
+
+def test_failed_save_leaves_an_existing_file_intact(tmp_path):
+    # item 3: a 4-channel tensor cannot be a JPEG; the old file used to be emptied to 0 bytes
+    p = tmp_path / "existing.jpg"
+    p.write_bytes(b"precious")
+    with pytest.raises(ValueError, match="4 channels"):
+        save_image(torch.rand(1, 4, 40, 60), p)
+    assert p.read_bytes() == b"precious"
+    assert [q.name for q in tmp_path.iterdir()] == ["existing.jpg"]  # no temporary file left
+
+
+def test_disk_full_midway_keeps_the_old_file(tmp_path, monkeypatch):
+    # item 2: PIL wrote into the target; a full disk left a cut-off PNG in place of the old one
+    import errno
+
+    p = tmp_path / "o.png"
+    save_image(torch.rand(1, 3, 40, 60), p)
+    before = p.read_bytes()
+
+    def half_then_full(self, fp, *args, **kwargs):
+        with open(fp, "wb") as f:
+            f.write(before[: len(before) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", half_then_full)
+    with pytest.raises(OSError, match="No space"):
+        save_image(torch.rand(1, 3, 40, 60), p, overwrite=True)
+    assert p.read_bytes() == before
+    assert [q.name for q in tmp_path.iterdir()] == ["o.png"]
+
+
+def test_save_without_overwrite_keeps_a_file_that_appears_meanwhile(tmp_path, monkeypatch):
+    # item 1 (API side): a file created while the image is being written is never replaced
+    p = tmp_path / "race.png"
+    real_save = Image.Image.save
+
+    def save_then_someone_else_writes(self, fp, *args, **kwargs):
+        real_save(self, fp, *args, **kwargs)
+        p.write_bytes(b"theirs")
+
+    monkeypatch.setattr(Image.Image, "save", save_then_someone_else_writes)
+    with pytest.raises(FileExistsError, match="appeared"):
+        save_image(torch.rand(1, 3, 40, 60), p, overwrite=False)
+    assert p.read_bytes() == b"theirs"
+    assert [q.name for q in tmp_path.iterdir()] == ["race.png"]
+
+
+def test_save_image_into_a_folder_name_is_refused(tmp_path):
+    (tmp_path / "dir.png").mkdir()
+    with pytest.raises(ImageError, match="is a folder"):
+        save_image(torch.rand(1, 3, 8, 8), tmp_path / "dir.png")
+
+
+@pytest.mark.parametrize("wh, size, need", [((2000, 40), 256, 1600), ((120, 40), 32, 96)])
+def test_wide_image_is_checked_after_resizing(tmp_path, wh, size, need):
+    # item 6: the short side was checked before resizing; VGG19 then died in max-pooling
+    p = tmp_path / "wide.png"
+    Image.fromarray(rgb_array(wh[1], wh[0])).save(p)
+    with pytest.raises(ImageError, match=f"wide.png .*at least {need}"):
+        load_image(p, size)
+    assert min(load_image(p, need).shape[-2:]) == 32
+
+
+def test_png_text_chunk_bomb_names_the_file(tmp_path):
+    # item 7: ValueError without the file name
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("bomb", "A" * (20 * 2**20), zip=True)  # 20 KB on disk, 20 MB unpacked
+    p = tmp_path / "bomb.png"
+    Image.fromarray(rgb_array()).save(p, pnginfo=info)
+    with pytest.raises(ImageError, match="bomb.png"):
+        load_image(p)
+
+
+def test_image_files_are_closed_after_reading(tmp_path):
+    import os
+
+    p = tmp_path / "anim.gif"
+    frames = [Image.fromarray(rgb_array()), Image.fromarray(255 - rgb_array())]
+    frames[0].save(p, save_all=True, append_images=frames[1:])
+    load_image(p)
+    fds = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+           if os.path.exists(f"/proc/self/fd/{fd}")]
+    assert str(p) not in fds
+
+
+def test_misspelled_sample_gets_did_you_mean():
+    with pytest.raises(ImageError, match="no such file.*Did you mean 'starry_night'"):
+        load_image("starry_nite")
+    with pytest.raises(ImageError, match="Did you mean 'astronaut'"):
+        load_image("astronuat")
+
+
+def test_uppercase_scheme_is_a_url():
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    with pytest.raises(ImageError, match="could not reach HTTP://"):
+        load_image(f"HTTP://127.0.0.1:{port}/x.png")
+
+
+def test_enlarging_is_noted_and_huge_sizes_refused_before_allocating(tmp_path):
+    # item 11: --size 8000 silently upscaled; --size 100000 died in the allocator
+    p = tmp_path / "a.png"
+    Image.fromarray(rgb_array()).save(p)
+    with pytest.warns(UserWarning, match="enlarged to 120x80"):
+        load_image(p, 120)
+    with pytest.raises(ImageError, match=r"MP\), more than the 64 MP"):
+        load_image("astronaut", 100_000)
+
+
+def test_generated_styles_are_drawn_at_large_sizes_not_enlarged():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_image("swirls", 600).shape == (1, 3, 600, 600)
+
+
+BAD_TENSORS = {
+    "2-D": (torch.rand(40, 40), "shape"),
+    "batch": (torch.rand(2, 3, 40, 40), "batch of 2"),
+    "4 channels": (torch.rand(1, 4, 40, 40), "4 channels"),
+    "int64": (torch.randint(0, 255, (1, 3, 40, 40)), "int64"),
+    "0-255 floats": (torch.rand(1, 3, 40, 40) * 255, "divide by 255"),
+    "NaN": (torch.full((1, 3, 40, 40), float("nan")), "NaN"),
+    "8x8": (torch.rand(1, 3, 8, 8), "only 8x8"),
+    "normalised": (torch.randn(1, 3, 40, 40) * 2, "values from"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_TENSORS))
+def test_bad_tensors_get_one_clear_value_error(case):
+    from nst_course.images import as_image_tensor
+
+    x, expected = BAD_TENSORS[case]
+    with pytest.raises(ValueError, match=expected) as e:
+        as_image_tensor(x, "content")
+    assert str(e.value).startswith("content ")
+
+
+def test_documented_tensor_conversions():
+    from nst_course.images import as_image_tensor
+
+    x = torch.rand(1, 3, 40, 40)
+    assert torch.equal(as_image_tensor(x.double()), x)  # float64 -> float32
+    assert as_image_tensor(x[0]).shape == (1, 3, 40, 40)  # (3, H, W) gets a batch dimension
+    grey = as_image_tensor(x[:, :1])
+    assert grey.shape == (1, 3, 40, 40) and torch.equal(grey[0, 0], grey[0, 2])
+    u8 = as_image_tensor((x * 255).round().to(torch.uint8))
+    assert u8.dtype == torch.float32 and (u8 - x).abs().max() < 0.003
+    assert as_image_tensor("astronaut") == "astronaut"  # not a tensor: left to load_image
