@@ -5,7 +5,8 @@ The names below are the contract the lessons and outside checks rely on.
 
 from .config import fast_mode, get_device, pick, seed_everything
 from .images import ImageError, load_image, save_image
-from .losses import Objective, content_loss, gram_matrix, style_loss, total_variation_loss
+from .losses import content_loss, gram_matrix, style_loss, total_variation_loss
+from .objective import Objective
 from .optimize import Result, Step, reconstruct, stylize, synthesize_texture
 from .vgg import VGG19, WeightsError, load_vgg
 

@@ -231,7 +231,7 @@ def time_to_quality(width: int = 512, steps: int = 300, out=print) -> dict:
     image, the same as plain's, confirms it (the time of those checks is taken
     out of ours' clock).
     """
-    from .losses import Objective
+    from .objective import Objective
     from .optimize import stylize
 
     content, style = images(width)
@@ -243,7 +243,7 @@ def time_to_quality(width: int = 512, steps: int = 300, out=print) -> dict:
         _, c_ref, s_ref = p.loss()  # measured on the final pixels
     c_ref, s_ref = c_ref.item(), s_ref.item()
     out(f"plain {steps} steps at {width}px: {plain_s:.1f} s, content {c_ref:.4g}, style {s_ref:.4g}")
-    exact = Objective(load_vgg(precision="float32").fast(), content, style, style_weight=p.style_weight)
+    exact = Objective(load_vgg(precision="float32"), content, style, style_weight=p.style_weight)
     hit, checking = {}, {"seconds": 0.0}
 
     def float32_losses(img):

@@ -7,17 +7,17 @@
 * Spatial control: :func:`masked_stylize` puts a style only where a mask is 1
   (or one style per region); :class:`MaskedObjective` computes each style's
   Gram matrix over its own region only.
-* Coarse-to-fine: :func:`coarse_to_fine` optimises small, upsamples, refines.
 
-Several styles blended with weights and the style scale are arguments of
-:func:`~nst_course.stylize` (``style=[...]``, ``style_blend``, ``style_scale``).
+Several styles blended with weights, the style scale and coarse-to-fine are
+arguments of :func:`~nst_course.stylize` (``style=[...]``, ``style_blend``,
+``style_scale``, ``schedule=[128, 256, 512]``).
 Introduced in notebooks/06_beyond_gatys.ipynb.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -25,7 +25,8 @@ import torch.nn.functional as F
 
 from .config import CONTENT_LAYERS, STYLE_LAYERS, get_device
 from .images import load_image
-from .losses import Objective, content_loss, style_layer_loss, total_variation_loss
+from .losses import style_layer_loss
+from .objective import Images, Objective
 from .optimize import DEFAULT_STYLE_WEIGHT, Result, optimize_image, stylize
 from .vgg import load_vgg
 
@@ -110,41 +111,46 @@ def masked_gram(features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 class MaskedObjective(Objective):
     """:class:`~nst_course.Objective` with one mask per style image.
 
-    Style ``k``'s Gram target comes from its whole image; the generated image's
-    Gram for style ``k`` is :func:`masked_gram` over ``masks[k]`` ``(1, 1, H, W)``
-    (1 = this style here). The content loss covers the whole image.
+    Style ``k``'s Gram target comes from its whole image (computed once); the
+    generated image's Gram for style ``k`` is :func:`masked_gram` over ``masks[k]``
+    ``(1, 1, H, W)`` (1 = this style here). The content loss covers the whole image.
+    ``style_blend`` weighs the styles' losses (default equal).
     """
 
-    def __init__(self, vgg, content_img, style_imgs, masks, **kwargs):
-        style_imgs = list(style_imgs) if isinstance(style_imgs, list | tuple) else [style_imgs]
-        masks = list(masks) if isinstance(masks, list | tuple) else [masks]
-        if len(masks) != len(style_imgs):
-            raise ValueError(f"{len(style_imgs)} style images but {len(masks)} masks")
-        blend = kwargs.pop("style_blend", None) or [1.0] * len(style_imgs)
-        self.masks, self.blend = masks, [b / sum(blend) * len(blend) for b in blend]
-        super().__init__(vgg, content_img, style_imgs[0], **kwargs)
-        self.per_style = [Objective(vgg, None, s, style_layers=self.style_layers).style_targets
-                          for s in style_imgs]
+    def __init__(self, vgg, content_img: torch.Tensor | None, style_imgs: Images,
+                 masks: torch.Tensor | Sequence[torch.Tensor], **kwargs):
+        n_styles = len(style_imgs) if isinstance(style_imgs, list | tuple) else 1
+        self.masks = list(masks) if isinstance(masks, list | tuple) else [masks]
+        if len(self.masks) != n_styles:
+            raise ValueError(f"{n_styles} style images but {len(self.masks)} masks")
+        super().__init__(vgg, content_img, style_imgs, **kwargs)
 
-    def __call__(self, img: torch.Tensor):
-        feats = self.vgg(img, self.layers)
-        lc = img.new_zeros(())
-        for name in self.content_layers:
-            lc = lc + content_loss(feats[name], self.content_targets[name], self.content_form)
-        weights = self.style_layer_weights or {n: 1.0 / len(self.style_layers)
-                                               for n in self.style_layers}
-        if not isinstance(weights, dict):
-            weights = dict(zip(self.style_layers, weights, strict=True))
-        ls = img.new_zeros(())
-        for mask, targets, b in zip(self.masks, self.per_style, self.blend):
+    def style_targets_for(self, style_imgs: Images, blend: Sequence[float] | None = None):
+        """One ``{layer: (1, C, C)}`` per style image (not blended: each has its region)."""
+        imgs = list(style_imgs) if isinstance(style_imgs, list | tuple) else [style_imgs]
+        blend = list(blend) if blend is not None else [1.0] * len(imgs)
+        if len(blend) != len(imgs):
+            raise ValueError(f"{len(imgs)} style images but {len(blend)} blend weights")
+        self.blend = [b / sum(blend) * len(blend) for b in blend]
+        with torch.no_grad():  # the whole style image: Objective's own (unmasked) Gram matrices
+            return [Objective.representations(self, img, (), self.style_layers)[1] for img in imgs]
+
+    def representations(self, img: torch.Tensor, content_layers: Sequence[str],
+                        style_layers: Sequence[str]):
+        """Content features, and per style layer the list of :func:`masked_gram` (one per mask)."""
+        feats = self.features(img, tuple(dict.fromkeys((*content_layers, *style_layers))))
+        return ({name: feats[name] for name in content_layers},
+                {name: [masked_gram(feats[name], m) for m in self.masks] for name in style_layers})
+
+    def style_term(self, style: dict) -> torch.Tensor:
+        """``sum_k b_k sum_l w_l E_l(masked Gram_k, A_k)`` over the styles whose mask is not empty."""
+        total = torch.tensor(0.0)
+        for k, (mask, targets, b) in enumerate(zip(self.masks, self.style_targets, self.blend)):
             if float(mask.sum()) == 0:
                 continue
-            for name in self.style_layers:
-                gram = masked_gram(feats[name], mask)
-                ls = ls + b * weights.get(name, 0.0) * style_layer_loss(gram, targets[name])
-        ltv = total_variation_loss(img) if self.tv_weight else img.new_zeros(())
-        total = self.content_weight * lc + self.style_weight * ls + self.tv_weight * ltv
-        return total, {"content": lc, "style": ls, "tv": ltv, "total": total}
+            for name, w in self.style_layer_weights.items():
+                total = total + b * w * style_layer_loss(style[name][k], targets[name])
+        return total
 
 
 def masked_stylize(content, style, masks, *, steps: int = 200, size: int | None = None,
@@ -189,39 +195,3 @@ def masked_stylize(content, style, masks, *, steps: int = 200, size: int | None 
     result = optimize_image(objective, content_img, steps=steps, desc="masked stylize",
                             **optimize_kwargs)
     return dataclasses.replace(result, image=composite(result.image).detach())
-
-
-# ---------------------------------------------------------------- coarse to fine
-
-def coarse_to_fine(content, style, *, sizes=(128, 256, 512), steps=(200, 100, 50),
-                   **stylize_kwargs) -> Result:
-    """Optimise at ``sizes[0]``, upsample the result, refine at the next size, ...
-
-    Each stage starts from the previous stage's image (bilinear upsampling) so
-    the large sizes only refine detail: fewer expensive steps. The style image
-    is resized with the content at every stage (``style_scale`` relative).
-
-    Returns:
-        :class:`~nst_course.Result` of the last stage; its ``history`` covers all
-        stages (``seconds`` cumulative) and ``snapshots`` maps each size to its image.
-    """
-    if len(sizes) != len(steps):
-        raise ValueError(f"{len(sizes)} sizes but {len(steps)} step counts")
-    stylize_kwargs.pop("init", None)
-    full = load_image(content, max(sizes))
-    style_img = load_image(style)
-    init, history, stages, offset, step0 = "content", [], {}, 0.0, 0
-    t0 = time.perf_counter()
-    for size, n in zip(sizes, steps):
-        content_img = load_image(full, size)
-        if isinstance(init, torch.Tensor):
-            init = F.interpolate(init, size=content_img.shape[-2:], mode="bilinear",
-                                 align_corners=False).clamp(0, 1)
-        result = stylize(content_img, style_img, steps=n, init=init, **stylize_kwargs)
-        history += [dataclasses.replace(r, step=r.step + step0, seconds=r.seconds + offset)
-                    for r in result.history]
-        step0, offset = step0 + n, time.perf_counter() - t0
-        stages[size] = result.image
-        init = result.image
-    return dataclasses.replace(result, history=history, snapshots=stages)
-

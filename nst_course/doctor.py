@@ -17,7 +17,7 @@ import time
 import torch
 
 from .config import CONTENT_LAYERS, STYLE_LAYERS, get_device, get_dtype
-from .losses import Objective
+from .objective import Objective
 from .vgg import gatys_weights_path, load_vgg, verify_gatys_weights
 
 
@@ -27,8 +27,7 @@ def time_step(size: int = 128, repeats: int = 3, device=None, weights: str = "ga
     vgg = load_vgg(weights, device=device, precision="auto")  # what stylize runs
     gen = torch.Generator().manual_seed(0)
     img = torch.rand(1, 3, size, size, generator=gen).to(device)
-    # stylize's own (channels_last) path
-    objective = Objective(vgg.fast(), img, img.flip(-1), content_layers=CONTENT_LAYERS,
+    objective = Objective(vgg, img, img.flip(-1), content_layers=CONTENT_LAYERS,
                           style_layers=STYLE_LAYERS)
     x = img.clone().requires_grad_(True)
     times = []

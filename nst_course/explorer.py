@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import torch
 
 from .config import CONTENT_LAYERS, STYLE_LAYERS
-from .losses import Objective, gatys_ratio
+from .losses import gatys_ratio
+from .objective import Objective
 from .optimize import stylize
 from .vgg import load_vgg
 

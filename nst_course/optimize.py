@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from .config import CONTENT_LAYERS, STYLE_LAYERS, get_device
 from .images import load_image, resize
-from .losses import Objective
+from .objective import Objective
 from .tiled import SPLIT, TiledObjective
 from .vgg import LAYERS, load_vgg
 
@@ -139,7 +139,7 @@ def stylize(content, style, *, steps: int = DEFAULT_STEPS, size: int | None = No
         tiled = c_img[0, 0].numel() > TILED_ABOVE and all(
             LAYERS.index(n) > LAYERS.index(SPLIT) for n in content_layers)
         objective = (TiledObjective if tiled else Objective)(
-                              vgg.fast(), c_img, s_imgs, content_layers=content_layers,
+                              vgg, c_img, s_imgs, content_layers=content_layers,
                               style_layers=style_layers, content_weight=content_weight,
                               style_weight=style_weight, tv_weight=tv_weight,
                               style_layer_weights=style_layer_weights, style_blend=style_blend)
@@ -201,7 +201,7 @@ def reconstruct(target, layers, *, kind: str = "content", steps: int = 200,
     target_img = _as_image(target, size or (DEFAULT_SIZE if isinstance(target, str) else None),
                            device)
     layers = (layers,) if isinstance(layers, str) else tuple(layers)
-    vgg = load_vgg(weights, pooling, device=device, precision=precision).fast()
+    vgg = load_vgg(weights, pooling, device=device, precision=precision)
     if kind == "content":
         objective = Objective(vgg, target_img, None, content_layers=layers, content_weight=1.0)
     elif kind == "style":

@@ -4,7 +4,7 @@ At 2048x1536 px the activations of conv1_1 and conv1_2 alone are ~0.8 GB each,
 and a backward pass keeps all of them. But the layers up to ``pool2`` only see
 a few pixels around each output (a reach of < 10 px), and a Gram matrix is a
 sum over positions. So :class:`TiledObjective` computes the same loss as
-:class:`~nst_course.losses.Objective` in two passes:
+:class:`~nst_course.objective.Objective` in two passes:
 
 1. forward, no autograd graph: bands of rows (plus a halo of ``HALO`` rows on
    each side, cut away afterwards) through conv1_1 ... pool2; the Gram sums of
@@ -21,12 +21,15 @@ memory of the early layers is that of one band.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Sequence
 
 import torch
 
-from .losses import content_loss, gram_matrix, style_layer_loss, total_variation_loss
-from .vgg import LAYERS
+from .config import CONTENT_LAYERS
+from .objective import Objective
+from .speed import gram_matrix
+from .vgg import LAYERS, feature_shapes
 
 #: the layers computed in bands: conv1_1 ... pool2
 SPLIT = "pool2"
@@ -102,79 +105,34 @@ class _BandedFront(torch.autograd.Function):
         return grad, None, None, None
 
 
-class TiledObjective:
-    """The loss of :class:`~nst_course.losses.Objective` (same arguments, same numbers),
-    with conv1_1 ... pool2 evaluated in bands of ``rows`` rows: for big images.
+class TiledObjective(Objective):
+    """:class:`~nst_course.objective.Objective` (same arguments, same numbers) with
+    conv1_1 ... pool2 evaluated in bands of ``rows`` rows: for big images.
 
-    Content layers must lie after pool2 (the default conv4_2 does).
+    Only :meth:`representations` differs; content layers must lie after pool2
+    (the default conv4_2 does).
     """
 
-    def __init__(self, vgg, content_img=None, style_imgs=None, *, content_layers=("conv4_2",),
-                 style_layers=("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"),
-                 content_weight: float = 1.0, style_weight: float = 1.0, tv_weight: float = 0.0,
-                 style_layer_weights=None, style_blend=None, content_form: str = "mean",
-                 rows: int | None = None):
-        vgg = getattr(vgg, "vgg", vgg)  # accept vgg.fast()
-        split = LAYERS.index(SPLIT)
-        self.content_layers = tuple(content_layers) if content_img is not None else ()
-        self.style_layers = tuple(style_layers) if style_imgs is not None else ()
-        if any(LAYERS.index(n) <= split for n in self.content_layers):
+    def __init__(self, vgg, content_img=None, style_imgs=None, *, rows: int | None = None, **kwargs):
+        content_layers = kwargs.get("content_layers", CONTENT_LAYERS) if content_img is not None else ()
+        if any(LAYERS.index(n) <= LAYERS.index(SPLIT) for n in content_layers):
             raise ValueError(f"TiledObjective needs content layers after {SPLIT}")
-        self.vgg, self.rows, self.content_form = vgg, rows, content_form
-        self.content_weight, self.style_weight, self.tv_weight = content_weight, style_weight, tv_weight
-        self.front = tuple(n for n in self.style_layers if LAYERS.index(n) <= split)
-        self.deep = tuple(dict.fromkeys(n for n in self.content_layers + self.style_layers
-                                        if LAYERS.index(n) > split))
-        n = len(self.style_layers)
-        if style_layer_weights is None:
-            self.layer_weights = {name: 1.0 / n for name in self.style_layers} if n else {}
-        elif isinstance(style_layer_weights, Mapping):
-            self.layer_weights = dict(style_layer_weights)
-        else:
-            self.layer_weights = dict(zip(self.style_layers, style_layer_weights, strict=True))
-        with torch.no_grad():
-            self.content_targets = {}
-            if self.content_layers:
-                _, feats = self._features(content_img)
-                self.content_targets = {k: feats[k].float() for k in self.content_layers}
-            self.style_targets = {}
-            if self.style_layers:
-                imgs = style_imgs if isinstance(style_imgs, list | tuple) else [style_imgs]
-                blend = style_blend if style_blend is not None else [1.0] * len(imgs)
-                total = float(sum(blend))
-                for img, b in zip(imgs, blend):
-                    grams, _ = self._features(img)
-                    for k, g in grams.items():
-                        self.style_targets[k] = self.style_targets.get(k, 0) + g * (b / total)
+        self.rows = rows
+        super().__init__(vgg, content_img, style_imgs, **kwargs)
 
-    def _features(self, img):
-        """``({style layer: normalised Gram}, {deep layer: features})`` of ``img``."""
-        rows = self.rows or band_rows(img.shape[-1])
-        out, *raw = _BandedFront.apply(img, self.vgg, self.front, rows)
-        h, w = img.shape[-2:]
-        grams = {}
-        for name, g in zip(self.front, raw):
-            s = _scale(name)
-            grams[name] = g / (g.shape[-1] * (h // s) * (w // s))
+    def representations(self, img: torch.Tensor, content_layers: Sequence[str],
+                        style_layers: Sequence[str]):
+        """As :meth:`Objective.representations`: the style layers up to pool2 come out of
+        the bands as Gram sums; pool2's output, pasted together, feeds the deeper layers."""
+        split = LAYERS.index(SPLIT)
+        front = tuple(n for n in style_layers if LAYERS.index(n) <= split)
+        deep = tuple(dict.fromkeys(n for n in (*content_layers, *style_layers) if LAYERS.index(n) > split))
+        out, *raw = _BandedFront.apply(img, self.vgg, front, self.rows or band_rows(img.shape[-1]))
+        shapes = feature_shapes(*img.shape[-2:])
+        grams = {name: g / math.prod(shapes[name]) for name, g in zip(front, raw)}
         feats = {}
-        if self.deep:
-            last = max(self.deep, key=LAYERS.index)
-            feats = self.vgg.run(out, LAYERS[LAYERS.index(SPLIT) + 1], last, self.deep, as_float=False)
-        for name in self.style_layers:
-            if name not in grams:
-                grams[name] = gram_matrix(feats[name])
-        return grams, feats
-
-    def __call__(self, img: torch.Tensor):
-        grams, feats = self._features(img)
-        zero = img.new_zeros(())
-        lc = zero
-        for name in self.content_layers:
-            lc = lc + content_loss(feats[name], self.content_targets[name], self.content_form)
-        ls = zero
-        for name in self.style_layers:
-            if self.layer_weights.get(name, 0.0):
-                ls = ls + self.layer_weights[name] * style_layer_loss(grams[name], self.style_targets[name])
-        ltv = total_variation_loss(img) if self.tv_weight else zero
-        total = self.content_weight * lc + self.style_weight * ls + self.tv_weight * ltv
-        return total, {"content": lc, "style": ls, "tv": ltv, "total": total}
+        if deep:
+            last = max(deep, key=LAYERS.index)
+            feats = self.vgg.run(out, LAYERS[split + 1], last, deep, as_float=False)
+        grams.update({name: self.gram(feats[name]) for name in style_layers if name not in grams})
+        return {name: feats[name] for name in content_layers}, grams

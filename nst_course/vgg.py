@@ -66,10 +66,11 @@ class VGG19(nn.Module):
     ``model(x, layers)`` with ``x`` of shape ``(N, 3, H, W)`` in ``[0, 1]`` returns
     ``{name: tensor (N, C, H', W')}`` and stops after the deepest requested layer.
 
-    Speed: weights and activations are stored ``channels_last`` (NHWC in memory;
-    on a CPU its 3x3 convolutions run ~2x faster than NCHW) and the ReLUs work in
-    place. The features come back as ordinary NCHW-contiguous tensors unless
-    ``keep_format=True`` (what the optimiser uses: no copies).
+    Speed (see :mod:`nst_course.speed`): weights and activations are stored
+    ``channels_last`` (NHWC in memory; on a CPU its 3x3 convolutions run ~2x faster
+    than NCHW) and the ReLUs work in place. The features come back as ordinary
+    NCHW-contiguous tensors unless ``keep_format=True`` (what the objective asks
+    for: no copies).
 
     ``dtype=torch.bfloat16`` runs conv1_2 ... conv5_4 in bfloat16 (about 2x faster
     where the CPU has bfloat16 instructions, see :func:`nst_course.config.get_dtype`).
@@ -176,23 +177,6 @@ class VGG19(nn.Module):
     def extra_repr(self) -> str:
         return (f"weights={self.weights!r}, pooling={self.pooling!r}, padding={self.padding!r}"
                 + ("" if self.dtype == torch.float32 else f", dtype={self.dtype}"))
-
-    def fast(self):
-        """``self`` as a callable that keeps the ``channels_last`` layout (for objectives)."""
-        return _KeepFormat(self)
-
-
-class _KeepFormat:
-    """``vgg.fast()``: call the network with ``keep_format=True``; everything else passes through."""
-
-    def __init__(self, vgg: VGG19):
-        self.vgg = vgg
-
-    def __call__(self, x, layers=None):
-        return self.vgg(x, layers, keep_format=True)
-
-    def __getattr__(self, name):
-        return getattr(self.vgg, name)
 
 
 @lru_cache(maxsize=8)

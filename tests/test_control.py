@@ -87,12 +87,37 @@ def test_masks_of_zeros_give_no_style_loss(pair):
     assert ones(content)[1]["style"].item() > 0
 
 
-def test_coarse_to_fine_refines_at_each_size(pair):
+def test_mask_of_ones_is_the_plain_objective_and_targets_are_computed_once(pair):
+    from nst_course import Objective, load_vgg
+
     content, style = pair
-    result = C.coarse_to_fine(content, style, sizes=(32, 48), steps=(2, 3), weights="random",
-                              progress=False)
+    calls = []
+    vgg = load_vgg("random")
+
+    def counting(img, layers, **kw):
+        calls.append(tuple(layers))
+        return vgg(img, layers, **kw)
+
+    ones = C.MaskedObjective(counting, content, [style, style.flip(-1)],
+                             [torch.ones(1, 1, 48, 48), torch.zeros(1, 1, 48, 48)],
+                             style_blend=[1, 1], style_weight=3.0, tv_weight=0.1)
+    assert len(calls) == 3  # the content and each style image, once
+    plain = Objective(vgg, content, style, style_weight=3.0, tv_weight=0.1)
+    x = pair[0].flip(-2)
+    _, a = ones(x)
+    _, b = plain(x)
+    for k in a:
+        assert a[k].item() == pytest.approx(b[k].item(), rel=1e-4), k
+
+
+def test_schedule_refines_at_each_size_and_keeps_step_keyed_snapshots(pair):
+    content, style = pair
+    result = C.stylize(content, style, steps=5, schedule=[32, 48], weights="random",
+                       snapshot_every=1, progress=False)
     assert result.image.shape == (1, 3, 48, 48)
-    assert sorted(result.snapshots) == [32, 48]
     assert [r.step for r in result.history] == [1, 2, 3, 4, 5]
+    assert sorted(result.snapshots) == [1, 2, 3, 4, 5]
+    assert [result.snapshots[s].shape[-1] for s in (1, 2, 3, 4, 5)] == [32, 32, 48, 48, 48]
     secs = [r.seconds for r in result.history]
     assert secs == sorted(secs)
+    assert not hasattr(C, "coarse_to_fine")  # one coarse-to-fine: stylize(schedule=...)

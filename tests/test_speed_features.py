@@ -3,8 +3,9 @@
 import pytest
 import torch
 
-from nst_course import Objective, load_vgg, stylize
+from nst_course import Objective, load_vgg, speed, stylize
 from nst_course.bench import PlainNST
+from nst_course.losses import gram_matrix
 from nst_course.optimize import schedule_sizes
 from nst_course.tiled import TiledObjective
 
@@ -18,7 +19,7 @@ def test_channels_last_features_and_gradients_match_plain_nchw(astronaut64, swir
     for name, f in ours.items():
         assert f.is_contiguous()  # the public call still returns NCHW tensors
         assert torch.allclose(f, ref[name], rtol=1e-4, atol=1e-3 * ref[name].abs().max()), name
-    fast = vgg.fast()(x, ["conv4_2"])["conv4_2"]
+    fast = speed.features(vgg, x, ["conv4_2"])["conv4_2"]
     assert fast.is_contiguous(memory_format=torch.channels_last)
     (g,) = torch.autograd.grad(fast.pow(2).mean(), x)
     xr = astronaut64.clone().requires_grad_(True)
@@ -41,7 +42,7 @@ def test_banded_objective_equals_direct_one(pooling):
     vgg = load_vgg("random", pooling)
     c, s, x = torch.rand(1, 3, 101, 72), torch.rand(1, 3, 90, 80), torch.rand(1, 3, 101, 72)
     kw = dict(content_weight=1.0, style_weight=10.0, tv_weight=0.5, style_layer_weights=[1, 2, 3, 4, 5])
-    direct, banded = Objective(vgg, c, s, **kw), TiledObjective(vgg.fast(), c, s, rows=24, **kw)
+    direct, banded = Objective(vgg, c, s, **kw), TiledObjective(vgg, c, s, rows=24, **kw)
     x = x.requires_grad_(True)
     (ta, pa), (tb, pb) = direct(x), banded(x)
     for k in pa:
@@ -55,7 +56,7 @@ def test_banded_objective_equals_direct_one(pooling):
 
 def test_banded_objective_with_bfloat16_network_matches_direct_one(astronaut64, swirls64):
     # the path a 2048 px stylize takes: bands + bfloat16 features straight into the losses
-    vgg = load_vgg(precision="bfloat16").fast()
+    vgg = load_vgg(precision="bfloat16")
     x = astronaut64.flip(-1).clone().requires_grad_(True)
     direct = Objective(vgg, astronaut64, swirls64, style_weight=10.0)
     banded = TiledObjective(vgg, astronaut64, swirls64, rows=24, style_weight=10.0)
@@ -68,6 +69,47 @@ def test_banded_objective_with_bfloat16_network_matches_direct_one(astronaut64, 
     assert ((ga - gb).norm() / ga.norm()).item() < 5e-3  # measured 6e-4
     _, exact = Objective(load_vgg(), astronaut64, swirls64, style_weight=10.0)(x)
     assert pb["style"].item() == pytest.approx(exact["style"].item(), rel=0.01)
+
+
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_fast_objective_equals_reference_losses_and_gradients(precision, astronaut64, swirls64):
+    vgg = load_vgg(precision=precision)
+    kw = dict(style_weight=10.0, tv_weight=0.3, style_layer_weights=[1, 2, 3, 4, 5])
+    ref = Objective(vgg, astronaut64, [swirls64, swirls64.flip(-1)], style_blend=[1, 3], fast=False, **kw)
+    fast = Objective(vgg, astronaut64, [swirls64, swirls64.flip(-1)], style_blend=[1, 3], **kw)
+    x = astronaut64.flip(-2).clone().requires_grad_(True)
+    (ta, pa), (tb, pb) = ref(x), fast(x)
+    for k in pa:
+        assert pb[k].item() == pytest.approx(pa[k].item(), rel=1e-5), k
+    (ga,) = torch.autograd.grad(ta, x)
+    (gb,) = torch.autograd.grad(tb, x)
+    # bfloat16: the reference upcasts each feature map, the fast path each 16k-position block
+    assert ((ga - gb).norm() / ga.norm()).item() < (1e-5 if precision == "float32" else 5e-3)
+
+
+def test_fused_gram_equals_the_reference_gram_and_its_gradient():
+    f = torch.randn(2, 5, 4, 3, dtype=torch.float64)
+    for layout in (torch.contiguous_format, torch.channels_last):
+        x = f.contiguous(memory_format=layout).requires_grad_(True)
+        for norm in ("chw", "hw", "none"):
+            torch.testing.assert_close(speed.gram_matrix(x, norm), gram_matrix(x, norm))
+        assert torch.autograd.gradcheck(speed.gram_matrix, (x,))
+        (g,) = torch.autograd.grad((speed.gram_matrix(x) ** 2).sum(), x)
+        assert g.is_contiguous(memory_format=layout)  # the gradient keeps the features' layout
+
+
+def test_gram_of_bfloat16_features_is_float32_in_chunks(monkeypatch):
+    monkeypatch.setattr(speed.FusedGram, "CHUNK", 300)  # 40*50 positions: 7 chunks
+    f = torch.randn(1, 8, 40, 50).contiguous(memory_format=torch.channels_last).bfloat16()
+    low, exact = f.clone().requires_grad_(True), f.float().requires_grad_(True)
+    g_low, g_exact = speed.gram_matrix(low), gram_matrix(exact)
+    assert g_low.dtype == torch.float32
+    torch.testing.assert_close(g_low, g_exact, rtol=1e-5, atol=1e-6)  # same products, float32 sums
+    w = torch.randn(1, 8, 8)
+    (g_low * w).sum().backward()
+    (g_exact * w).sum().backward()
+    assert low.grad.dtype == torch.bfloat16 and low.grad.is_contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(low.grad.float(), exact.grad, rtol=1e-2, atol=1e-4)
 
 
 def test_auto_schedule_is_coarse_to_fine_above_384px():

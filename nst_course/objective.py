@@ -1,0 +1,140 @@
+"""The one objective: ``L = content_weight * L_content + style_weight * L_style + tv_weight * L_tv``.
+
+Introduced in notebooks/05_gatys_optimization.ipynb (the losses it adds up are
+taught in :mod:`nst_course.losses`). A call runs three steps, each a method a
+variant may override instead of re-implementing the whole objective:
+
+1. :meth:`Objective.features`: VGG19 once, up to the deepest layer needed;
+2. :meth:`Objective.representations`: the content features and the style Gram
+   matrices (:class:`~nst_course.tiled.TiledObjective` computes them in bands);
+3. :meth:`Objective.style_term` and :meth:`Objective.losses`: the weighted sum
+   (:class:`~nst_course.control.MaskedObjective` measures each style in its region).
+
+The targets (content features, style Gram matrices) are computed once, with the
+same steps. ``fast=True`` (default) takes the speed layer (:mod:`nst_course.speed`:
+channels_last features, the fused Gram backward, float32 Grams of bfloat16
+features); ``fast=False`` the reference functions of :mod:`nst_course.losses`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from . import speed
+from .config import CONTENT_LAYERS, STYLE_LAYERS
+from .losses import (
+    LayerWeights,
+    content_loss,
+    gram_matrix,
+    per_layer_weights,
+    style_layer_loss,
+    total_variation_loss,
+)
+
+Images = torch.Tensor | Sequence[torch.Tensor]
+
+
+class Objective:
+    """``objective(img) -> (total, parts)`` for a batch ``img`` ``(N, 3, H, W)``.
+
+    ``parts`` has the unweighted ``content``, ``style``, ``tv`` and the weighted
+    ``total`` (scalars). Each loss is averaged over the batch, so ``N = 1`` is the
+    single-image loss of the lessons.
+
+    Args:
+        vgg: a :class:`~nst_course.vgg.VGG19` (or any ``vgg(img, layers) -> {layer: features}``).
+        content_img: ``(N, 3, H, W)`` or None (texture synthesis); see :meth:`set_content`.
+        style_imgs: one image ``(1, 3, H', W')``, a list of them, or None.
+        style_blend: weights of the style images (default equal); the Gram
+            targets are blended with them.
+        style_layer_weights: ``w_l`` per style layer (default ``1/L``), see
+            :func:`~nst_course.losses.per_layer_weights`.
+        content_form: ``"mean"`` or ``"gatys"`` (:func:`~nst_course.losses.content_loss`).
+        fast: use :mod:`nst_course.speed` (same numbers, faster); False: the reference.
+    """
+
+    def __init__(self, vgg, content_img: torch.Tensor | None = None, style_imgs: Images | None = None,
+                 *, content_layers: Sequence[str] = CONTENT_LAYERS,
+                 style_layers: Sequence[str] = STYLE_LAYERS, content_weight: float = 1.0,
+                 style_weight: float = 1.0, tv_weight: float = 0.0,
+                 style_layer_weights: LayerWeights = None, style_blend: Sequence[float] | None = None,
+                 content_form: str = "mean", fast: bool = True):
+        self.vgg, self.fast, self.content_form = vgg, fast, content_form
+        self.content_weight, self.style_weight, self.tv_weight = content_weight, style_weight, tv_weight
+        self.content_layers = tuple(content_layers) if content_img is not None else ()
+        self.style_layers = tuple(style_layers) if style_imgs is not None else ()
+        self.layers = tuple(dict.fromkeys(self.content_layers + self.style_layers))
+        self.style_layer_weights = per_layer_weights(self.style_layers, style_layer_weights)
+        self.content_targets: dict[str, torch.Tensor] = {}
+        if content_img is not None:
+            self.set_content(content_img)
+        self.style_targets = self.style_targets_for(style_imgs, style_blend) if self.style_layers else {}
+
+    # ------------------------------------------------------------ targets, computed once
+
+    @torch.no_grad()
+    def set_content(self, content_img: torch.Tensor) -> None:
+        """Content targets ``{layer: (N, C, H', W')}`` of ``content_img`` ``(N, 3, H, W)``;
+        the style targets stay (a new photo or batch, e.g. to train a feed-forward network)."""
+        content, _ = self.representations(content_img, self.content_layers, ())
+        self.content_targets = {name: f.float() for name, f in content.items()}
+
+    @torch.no_grad()
+    def style_targets_for(self, style_imgs: Images, blend: Sequence[float] | None = None):
+        """``{layer: (1, C, C)}``: the Gram matrices of the style image(s), blended."""
+        imgs = list(style_imgs) if isinstance(style_imgs, list | tuple) else [style_imgs]
+        blend = list(blend) if blend is not None else [1.0] * len(imgs)
+        if len(blend) != len(imgs):
+            raise ValueError(f"{len(imgs)} style images but {len(blend)} blend weights")
+        targets = {}
+        for img, b in zip(imgs, blend):
+            _, grams = self.representations(img, (), self.style_layers)
+            for name, g in grams.items():
+                targets[name] = targets.get(name, 0) + g * (b / sum(blend))
+        return targets
+
+    # ------------------------------------------------------------ the steps of a call
+
+    def features(self, img: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.Tensor]:
+        """``{layer: (N, C, H', W')}`` of ``img``: one VGG19 pass up to the deepest of ``layers``."""
+        return speed.features(self.vgg, img, layers) if self.fast else self.vgg(img, layers)
+
+    def gram(self, features: torch.Tensor) -> torch.Tensor:
+        """``(N, C, C)`` C*H*W-normalised Gram matrix of ``(N, C, H, W)`` features."""
+        return speed.gram_matrix(features) if self.fast else gram_matrix(features)
+
+    def representations(self, img: torch.Tensor, content_layers: Sequence[str],
+                        style_layers: Sequence[str]):
+        """``({content layer: features}, {style layer: Gram matrix})`` of ``img``."""
+        feats = self.features(img, tuple(dict.fromkeys(tuple(content_layers) + tuple(style_layers))))
+        return ({name: feats[name] for name in content_layers},
+                {name: self.gram(feats[name]) for name in style_layers})
+
+    def style_term(self, style: dict) -> torch.Tensor:
+        """``sum_l w_l E_l`` of the generated image's style representation, summed over the batch."""
+        return sum((w * style_layer_loss(style[name], self.style_targets[name])
+                    for name, w in self.style_layer_weights.items() if w), torch.tensor(0.0))
+
+    def losses(self, img: torch.Tensor, content: dict, style: dict) -> dict[str, torch.Tensor]:
+        """Unweighted ``content``, ``style``, ``tv`` of a batch, each averaged over it."""
+        n = img.shape[0]
+        lc = sum((content_loss(content[name], self.content_targets[name], self.content_form)
+                  for name in self.content_layers), torch.tensor(0.0))
+        if self.content_form == "gatys":  # a sum over the batch ("mean" is already a mean)
+            lc = lc / n
+        ls = self.style_term(style) / n if self.style_layers else torch.tensor(0.0)
+        ltv = total_variation_loss(img) if self.tv_weight else torch.tensor(0.0)
+        return {name: v.to(img.device) for name, v in (("content", lc), ("style", ls), ("tv", ltv))}
+
+    def __call__(self, img: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        content, style = self.representations(img, self.content_layers, self.style_layers)
+        parts = self.losses(img, content, style)
+        total = (self.content_weight * parts["content"] + self.style_weight * parts["style"]
+                 + self.tv_weight * parts["tv"])
+        return total, {**parts, "total": total}
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(content={list(self.content_layers)} x {self.content_weight:g}, "
+                f"style={list(self.style_layers)} x {self.style_weight:g}, tv x {self.tv_weight:g})")
