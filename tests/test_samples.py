@@ -105,3 +105,127 @@ def test_painting_offline_gives_clear_message(monkeypatch):
     monkeypatch.setitem(samples.PAINTINGS, "test_painting", fake)
     with pytest.raises(ImageError, match="offline"):
         load_image("test_painting")
+
+
+# --- issue 15: downloads are verified before they are cached, and have a deadline ----------
+
+@pytest.fixture()
+def hostile_server():
+    """A local server with the misbehaviours of the real web: a captive portal's HTML page
+    served with 200, a server that trickles a byte at a time, a redirect loop, a cut-off body."""
+    import time
+
+    png = tmp_png_bytes()
+    state = {"portal": True}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            if self.path == "/photo.png":  # the captive portal answers first, then the real file
+                body, kind = (b"<!DOCTYPE html><html>Log in to the Wi-Fi</html>", "text/html") \
+                    if state["portal"] else (png, "image/png")
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            elif self.path == "/trickle.png":
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(png)))
+                self.end_headers()
+                try:
+                    for i in range(len(png)):
+                        self.wfile.write(png[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                except OSError:
+                    pass
+            elif self.path.startswith("/loop"):
+                self.send_response(302)
+                self.send_header("Location", "/loop-again" if self.path == "/loop" else "/loop")
+                self.end_headers()
+            elif self.path == "/cut.png":
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(png)))
+                self.end_headers()
+                self.wfile.write(png[: len(png) // 2])
+            else:
+                self.send_error(404)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def tmp_png_bytes():
+    import io
+
+    buf = io.BytesIO()
+    Image.fromarray(np.full((48, 64, 3), 120, np.uint8)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def cached_files():
+    from nst_course.images import cache_dir
+
+    return [p.name for p in cache_dir().glob("*")] if cache_dir().exists() else []
+
+
+def test_html_page_served_with_200_is_never_cached(hostile_server):
+    # item 8: the portal page was cached and failed forever after, naming the cache file
+    base, state = hostile_server
+    url = base + "/photo.png"
+    with pytest.raises(ImageError) as e:
+        load_image(url)
+    from nst_course.images import cache_dir
+
+    msg = str(e.value)
+    assert msg.startswith(url) and "web page" in msg and str(cache_dir()) not in msg
+    assert cached_files() == []
+    state["portal"] = False  # connected now: the same URL works, nothing stale was kept
+    assert load_image(url).shape == (1, 3, 48, 64)
+    assert len(cached_files()) == 1
+
+
+def test_trickling_server_hits_the_overall_deadline(hostile_server):
+    # item 9: one byte every 0.2 s passes every per-read timeout; the deadline stops it
+    import time
+
+    base, _ = hostile_server
+    t0 = time.monotonic()
+    with pytest.raises(ImageError, match=r"trickle.png was still downloading after 1 s"):
+        fetch_url(base + "/trickle.png", deadline=1.0, timeout=5.0)
+    assert time.monotonic() - t0 < 4
+    assert cached_files() == []
+
+
+def test_redirect_loop_is_one_sentence_with_the_url(hostile_server):
+    # item 15: raw requests errors without the URL
+    base, _ = hostile_server
+    with pytest.raises(ImageError, match=f"^{base}/loop redirects in a loop"):
+        load_image(base + "/loop")
+
+
+def test_cut_off_download_is_one_sentence_with_the_url(hostile_server):
+    base, _ = hostile_server
+    with pytest.raises(ImageError, match=f"download of {base}/cut.png was cut off"):
+        load_image(base + "/cut.png")
+    assert cached_files() == []
+
+
+def test_catalog_imports_nothing_that_opens_images():
+    # no import cycle: samples is data; images does the opening and downloading
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(samples))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
+                for a in n.names} | {n.module for n in ast.walk(tree)
+                                     if isinstance(n, ast.ImportFrom) and n.module}
+    assert not imported & {"images", "ImageError", "open_image", "pooch", "requests"}
+    assert not hasattr(samples, "fetch_url") and not hasattr(samples, "sample_image")
