@@ -4,6 +4,14 @@
     nst-course samples
     nst-course doctor
     nst-course bench [--sizes 256 512 1024] [--steps 3] ...
+    nst-course adain CONTENT STYLE -o OUT [--alpha A]
+    nst-course lessons [DIR] [--student]      copy the lessons out of the installed package
+    nst-course lab [DIR]                      ... and open lesson 00 in JupyterLab
+
+``stylize`` takes the options a jcjohnson/neural-style user expects (``--original-colors``,
+``--style-scale``, ``STYLE1,STYLE2`` with ``--style-blend-weights``, ``--init-image``,
+``--save-every``, ``--print-every``, ``--schedule``, ``--mask``); ``nst-course stylize --help``
+lists each with its default.
 
 Bad input prints one line on stderr and exits with status 2; no traceback.
 """
@@ -16,14 +24,25 @@ import warnings
 from pathlib import Path
 
 
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` shows each option's default, unless its help already says it or it is an on/off flag."""
+
+    def _get_help_string(self, action):
+        if "default" in (action.help or "") or action.nargs == 0 or action.required:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def _parser() -> argparse.ArgumentParser:
     from .optimize import DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STYLE_WEIGHT
 
     p = argparse.ArgumentParser(prog="nst-course", description="Neural style transfer course tools.")
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("stylize", help="paint CONTENT in the style of STYLE (Gatys et al.)")
+    s = sub.add_parser("stylize", help="paint CONTENT in the style of STYLE (Gatys et al.)",
+                       formatter_class=_Help)
     s.add_argument("content", help="path, http(s) URL or sample name (see `nst-course samples`)")
-    s.add_argument("style", help="path, http(s) URL or sample name")
+    s.add_argument("style", help="path, http(s) URL or sample name; several separated by commas "
+                                 "(style1.jpg,style2.jpg) are blended, see --style-blend-weights")
     s.add_argument("-o", "--output", required=True, help="where to write the result (.png/.jpg)")
     s.add_argument("--size", type=int, default=DEFAULT_SIZE, help="long side in pixels")
     s.add_argument("--steps", type=int, default=DEFAULT_STEPS)
@@ -40,9 +59,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="dtype of VGG19's convolutions (auto: bfloat16 where the CPU computes "
                         "it natively, ~2x faster)")
     s.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+    _neural_style_options(s)
     sub.add_parser("samples", help="list the sample images")
     sub.add_parser("doctor", help="check weights, device and speed on this machine")
     sub.add_parser("bench", help="seconds per step vs a plain implementation (`nst-course bench --help`)")
+    _course_commands(sub)
     return p
 
 
@@ -57,7 +78,8 @@ def main(argv=None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.showwarning = _show_note
-            return {"stylize": _stylize, "samples": _samples, "doctor": _doctor}[args.command](args)
+            return {"stylize": _stylize, "samples": _samples, "doctor": _doctor, "adain": _adain,
+                    "lessons": _lessons, "lab": _lab}[args.command](args)
     except KeyboardInterrupt:
         print("nst-course: interrupted.", file=sys.stderr)
         return 130
@@ -82,7 +104,6 @@ def _check_positive(name: str, value, minimum=1) -> None:
 
 def _stylize(args) -> int:
     from .images import load_image, save_image
-    from .optimize import stylize
 
     out = Path(args.output)
     if out.exists() and not args.force:
@@ -96,15 +117,16 @@ def _stylize(args) -> int:
     for name in ("content_weight", "style_weight", "tv_weight"):
         if getattr(args, name) < 0:
             raise ValueError(f"--{name.replace('_', '-')} must not be negative.")
+    _check_neural_style(args)
     content = load_image(args.content, args.size)
-    style = load_image(args.style, args.size)
+    style = _load_styles(args, content)
     h, w = content.shape[-2:]
     print(f"Stylizing {args.content} ({w}x{h}) with {args.style}: {args.steps} steps", file=sys.stderr)
-    result = stylize(content, style, steps=args.steps, content_weight=args.content_weight,
-                     style_weight=args.style_weight, tv_weight=args.tv_weight, init=args.init,
-                     optimizer=args.optimizer, weights=args.weights, pooling=args.pooling,
-                     seed=args.seed, device=args.device, precision=args.precision,
-                     progress=True)
+    result = _run_stylize(args, content, style, steps=args.steps, content_weight=args.content_weight,
+                          style_weight=args.style_weight, tv_weight=args.tv_weight, init=args.init,
+                          optimizer=args.optimizer, weights=args.weights, pooling=args.pooling,
+                          seed=args.seed, device=args.device, precision=args.precision,
+                          progress=True)
     save_image(result.image, out, overwrite=True)
     print(f"Wrote {out} ({result.seconds:.1f} s, {result.stopped})", file=sys.stderr)
     return 0 if result.stopped in ("done", "interrupted") else 1
@@ -130,3 +152,309 @@ def _doctor(args) -> int:
 
     print(report())
     return 0
+
+
+# --- neural-style options of `stylize` (names as in jcjohnson/neural-style) ----------------------
+
+def _neural_style_options(s: argparse.ArgumentParser) -> None:
+    g = s.add_argument_group("neural-style options (the names a jcjohnson/neural-style user knows)")
+    g.add_argument("--original-colors", type=int, choices=[0, 1], nargs="?", const=1, default=0,
+                   help="1 (or the bare flag): keep the content's colours, transfer style on the "
+                        "luminance only (Gatys et al. 2017); with several styles the result's "
+                        "luminance gets the content's colours, as neural-style does")
+    g.add_argument("--style-scale", type=float, default=1.0,
+                   help="size of the style image(s) relative to the content: <1 finer, >1 coarser "
+                        "brush strokes")
+    g.add_argument("--style-blend-weights", default=None,
+                   help="comma-separated weights for several styles, e.g. 3,7 "
+                        "(default: equal weights)")
+    g.add_argument("--init-image", default=None,
+                   help="start from this image (path, URL or sample name) instead of --init")
+    g.add_argument("--save-every", type=int, default=0,
+                   help="also write the image every N steps as OUTPUT_N.png (out_100.png ...); "
+                        "0: only the final image")
+    g.add_argument("--print-every", type=int, default=0,
+                   help="print the losses every N steps; 0: only the progress bar")
+    g.add_argument("--schedule", default="auto",
+                   help="'auto' (coarse-to-fine above 384 px), 'single' (all steps at --size) or "
+                        "comma-separated increasing sizes ending at --size, e.g. 128,256,512 "
+                        "(steps split evenly)")
+    g.add_argument("--mask", default=None,
+                   help="mask image(s), comma-separated, one per style: white = this style here, "
+                        "black = the content as it is (spatial control, lesson 06)")
+
+
+def _split(text: str, flag: str) -> list[str]:
+    """``"a.jpg,b.jpg"`` -> ``["a.jpg", "b.jpg"]`` (an existing file whose name holds a comma stays whole)."""
+    if Path(text).exists():
+        return [text]
+    items = [s.strip() for s in text.split(",")]
+    if not all(items):
+        raise ValueError(f"{flag} {text!r} has an empty item; separate the names by single commas.")
+    return items
+
+
+def _numbers(text: str, flag: str, kind=float) -> list:
+    import math
+
+    try:
+        values = [kind(v) for v in _split(text, flag)]
+    except ValueError:
+        raise ValueError(f"{flag} takes comma-separated {'whole ' if kind is int else ''}numbers, "
+                         f"not {text!r}.") from None
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"{flag} {text!r}: every number must be finite.")
+    return values
+
+
+def _check_neural_style(args) -> None:
+    """Numbers and combinations of the neural-style options, before any work."""
+    import math
+
+    if not (math.isfinite(args.style_scale) and 0 < args.style_scale <= 8):
+        raise ValueError(f"--style-scale must be above 0 and at most 8, got {args.style_scale}.")
+    if round(args.size * args.style_scale) < 32:
+        raise ValueError(f"--style-scale {args.style_scale} makes the style image "
+                         f"{round(args.size * args.style_scale)} px; it needs at least 32 px "
+                         f"(use --style-scale {math.ceil(3200 / args.size) / 100} or more).")
+    for flag in ("save_every", "print_every"):
+        if getattr(args, flag) < 0:
+            raise ValueError(f"--{flag.replace('_', '-')} must be 0 (off) or a number of steps, "
+                             f"got {getattr(args, flag)}.")
+    styles = _split(args.style, "STYLE")
+    if args.style_blend_weights is not None:
+        blend = _numbers(args.style_blend_weights, "--style-blend-weights")
+        if len(blend) != len(styles):
+            raise ValueError(f"--style-blend-weights has {len(blend)} weights for {len(styles)} style "
+                             "images; give one weight per style.")
+        if min(blend) < 0 or sum(blend) <= 0:
+            raise ValueError("--style-blend-weights must not be negative and must not all be 0.")
+    if args.schedule not in ("auto", "single"):
+        from .optimize import schedule_sizes
+
+        sizes = _numbers(args.schedule, "--schedule", int)
+        try:
+            schedule_sizes(sizes, args.size, args.steps)
+        except ValueError as e:
+            raise ValueError(f"--schedule: {e} (--size {args.size}, --steps {args.steps}).") from None
+    if args.mask is not None:
+        masks = _split(args.mask, "--mask")
+        if len(masks) != len(styles):
+            raise ValueError(f"--mask has {len(masks)} masks for {len(styles)} style images; give one "
+                             "mask per style.")
+        clash = [flag for flag, on in (("--original-colors", args.original_colors),
+                                       ("--init-image", args.init_image),
+                                       ("--schedule with sizes", args.schedule not in ("auto", "single")),
+                                       ("--init noise/style", args.init != "content")) if on]
+        if clash:
+            raise ValueError(f"--mask cannot be combined with {', '.join(clash)}.")
+    if args.save_every:
+        _check_snapshot_names(args)
+
+
+def _snapshot_path(out: Path, step: int) -> Path:
+    return out.with_name(f"{out.stem}_{step}{out.suffix}")  # neural-style's out_100.png
+
+
+def _check_snapshot_names(args) -> None:
+    """The intermediate images would replace no file (without --force): refused before the run."""
+    out = Path(args.output)
+    taken = [p for k in range(args.save_every, args.steps, args.save_every)
+             if (p := _snapshot_path(out, k)).exists()]
+    if taken and not args.force:
+        raise FileExistsError(f"{taken[0]} exists already (--save-every writes {out.stem}_N{out.suffix}); "
+                              "choose another name or add --force.")
+
+
+def _load_styles(args, content) -> list:
+    from .images import load_image
+
+    long_side = round(max(content.shape[-2:]) * args.style_scale)
+    return [load_image(s, long_side) for s in _split(args.style, "STYLE")]
+
+
+def _load_masks(args, content) -> list:
+    import torch.nn.functional as F
+
+    from .images import load_image
+
+    masks = []
+    for name in _split(args.mask, "--mask"):
+        with warnings.catch_warnings():  # "greyscale, copied into RGB" is what a mask should be
+            warnings.simplefilter("ignore")
+            m = load_image(name).mean(dim=1, keepdim=True)  # grey (1, 1, h, w) in [0, 1]
+        masks.append(F.interpolate(m, size=content.shape[-2:], mode="bilinear", align_corners=False))
+    return masks
+
+
+def _run_stylize(args, content, styles, **kwargs):
+    """``stylize`` with the neural-style options: blend, init image, schedule, colours, masks, callbacks."""
+    import math
+
+    import torch.nn.functional as F
+
+    from .control import combine_luminance, luminance_transfer, masked_stylize
+    from .images import load_image, save_image
+    from .optimize import stylize
+
+    if args.style_blend_weights is not None:
+        kwargs["style_blend"] = _numbers(args.style_blend_weights, "--style-blend-weights")
+    kwargs["style_scale"] = args.style_scale  # styles loaded that large: each stage resizes them down
+    if args.init_image is not None:
+        init = load_image(args.init_image)
+        kwargs["init"] = F.interpolate(init, size=content.shape[-2:], mode="bilinear", align_corners=False)
+    kwargs["schedule"] = (args.schedule if args.schedule in ("auto", "single")
+                          else _numbers(args.schedule, "--schedule", int))
+    out, total = Path(args.output), args.steps
+    every = [n for n in (args.save_every, args.print_every) if n]
+    if every:
+        def report(rec, image):
+            if args.print_every and rec.step % args.print_every == 0:
+                print(f"Iteration {rec.step} / {total}: content {rec.content_loss:.4g}, style "
+                      f"{rec.style_loss:.4g}, total {rec.total_loss:.4g} ({rec.seconds:.1f} s)", flush=True)
+            if args.save_every and rec.step % args.save_every == 0 and rec.step < total:
+                img = image.detach().float().clamp(0, 1)
+                if args.original_colors:  # the run sees luminance only: give it the content's colours
+                    c = F.interpolate(content.to(img), size=img.shape[-2:], mode="bilinear",
+                                      align_corners=False)
+                    img = combine_luminance(img, c)
+                path = _snapshot_path(out, rec.step)
+                try:
+                    save_image(img, path, overwrite=args.force)
+                except FileExistsError as e:  # appeared during the run: keep it, go on
+                    print(f"nst-course: note: {e}", file=sys.stderr)
+
+        kwargs.update(callback=report, callback_every=math.gcd(*every))
+    if args.mask is not None:
+        for key in ("init", "seed", "schedule"):
+            kwargs.pop(key, None)
+        return masked_stylize(content, styles, _load_masks(args, content), **kwargs)
+    if args.original_colors and len(styles) == 1:
+        return luminance_transfer(content, styles[0], **kwargs)
+    result = stylize(content, styles if len(styles) > 1 else styles[0], **kwargs)
+    if args.original_colors:
+        result.image = combine_luminance(result.image, content.to(result.image))
+    return result
+
+
+# --- adain, lessons, lab -------------------------------------------------------------------------
+
+def _course_commands(sub) -> None:
+    fmt = _Help
+    a = sub.add_parser("adain", formatter_class=fmt,
+                       help="stylize in one forward pass (AdaIN, Huang & Belongie 2017): seconds, "
+                            "not minutes")
+    a.add_argument("content", help="path, http(s) URL or sample name")
+    a.add_argument("style", help="path, URL or sample name; several separated by commas are mixed")
+    a.add_argument("-o", "--output", required=True, help="where to write the result (.png/.jpg)")
+    a.add_argument("--alpha", type=float, default=1.0,
+                   help="style strength: 0 = the content as the decoder redraws it, 1 = full style")
+    a.add_argument("--size", type=int, default=512, help="long side of the content in pixels "
+                                                          "(cropped to a multiple of 8)")
+    a.add_argument("--style-size", type=int, default=None,
+                   help="long side of the style image(s) (default: the content's)")
+    a.add_argument("--style-blend-weights", default=None,
+                   help="comma-separated weights for several styles (default: equal)")
+    a.add_argument("--device", default=None, help="cpu, cuda or mps (default: best available)")
+    a.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+
+    default_dir = "nst-course-lessons"
+    L = sub.add_parser("lessons", formatter_class=fmt,
+                       help="copy the course's lessons (notebooks) out of the installed package into DIR")
+    L.add_argument("dir", nargs="?", default=default_dir, metavar="DIR",
+                   help="folder for the lessons (created if missing)")
+    L.add_argument("--student", action="store_true",
+                   help="student copies: solutions out (stubs in), outputs cleared")
+    L.add_argument("--force", action="store_true",
+                   help="replace lessons already in DIR (changes made there are lost)")
+    lab = sub.add_parser("lab", formatter_class=fmt,
+                         help="copy the lessons into DIR if needed, then open lesson 00 in JupyterLab")
+    lab.add_argument("dir", nargs="?", default=default_dir, metavar="DIR", help="folder of the lessons")
+    lab.add_argument("--student", action="store_true", help="copy student copies (when copying)")
+    lab.add_argument("--no-browser", action="store_true", help="start JupyterLab without opening a browser")
+
+
+def _adain(args) -> int:
+    import math
+
+    from .adain import adain_stylize
+    from .files import check_writable
+    from .images import IMAGE_SUFFIXES, save_image
+
+    if not (math.isfinite(args.alpha) and 0.0 <= args.alpha <= 1.0):
+        raise ValueError(f"--alpha must be between 0 and 1, got {args.alpha}.")
+    _check_positive("size", args.size, 32)
+    if args.style_size is not None:
+        _check_positive("style-size", args.style_size, 32)
+    out = Path(args.output)
+    if out.suffix.lower() not in IMAGE_SUFFIXES:
+        raise ValueError(f"{out}: unknown image type '{out.suffix}'; use .png or .jpg.")
+    check_writable(out, args.force)
+    styles = _split(args.style, "STYLE")
+    blend = None
+    if args.style_blend_weights is not None:
+        blend = _numbers(args.style_blend_weights, "--style-blend-weights")
+        if len(blend) != len(styles) or min(blend) < 0 or sum(blend) <= 0:
+            raise ValueError(f"--style-blend-weights needs {len(styles)} weights, none negative, "
+                             f"not all 0; got {args.style_blend_weights!r}.")
+    result = adain_stylize(args.content, styles if len(styles) > 1 else styles[0], args.alpha,
+                           size=args.size, style_size=args.style_size, style_blend=blend,
+                           device=args.device)
+    save_image(result.image, out, overwrite=args.force)
+    h, w = result.image.shape[-2:]
+    print(f"Wrote {out} ({w}x{h}, alpha {args.alpha:g}, {result.seconds:.2f} s)", file=sys.stderr)
+    return 0
+
+
+def _copy_course(folder: Path, student: bool, force: bool) -> None:
+    from .lessons import copy_lessons, lesson_files
+
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{folder} is a file; give a folder for the lessons.")
+    try:
+        written = copy_lessons(folder, student=student, overwrite=force)
+    except PermissionError as e:
+        raise ValueError(f"cannot write into {e.filename or folder}; choose a folder you can write to.") \
+            from None
+    kept = [p.name for p in lesson_files(folder) if folder / p.name not in written]
+    kind = "student copies of the lessons" if student else "lessons"
+    print(f"Copied {len(written)} {kind} into {folder}" + (":" if written else "."))
+    for p in written:
+        print(f"  {p.name}")
+    if kept:
+        print(f"Kept {len(kept)} already there (your changes stay; --force replaces them): "
+              + ", ".join(kept))
+
+
+def _lessons(args) -> int:
+    folder = Path(args.dir).expanduser()
+    _copy_course(folder, args.student, args.force)
+    print(f"Open them with: nst-course lab {args.dir}")
+    return 0
+
+
+def _lab(args) -> int:
+    import importlib.util
+    import os
+
+    from .lessons import FIRST_LESSON
+
+    folder = Path(args.dir).expanduser()
+    if not (folder / FIRST_LESSON).exists():
+        _copy_course(folder, args.student, force=False)
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise ValueError("JupyterLab is not installed in this Python: `pip install jupyterlab`, "
+                         f"or open {folder} in the Jupyter you use.")
+    cmd = [sys.executable, "-m", "jupyterlab", FIRST_LESSON]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers run as root; JupyterLab refuses root otherwise
+    if args.no_browser:
+        cmd.append("--no-browser")
+    return _launch(cmd, folder)
+
+
+def _launch(cmd: list[str], folder: Path) -> int:
+    import subprocess
+
+    print(f"Opening {folder / cmd[3]} in JupyterLab (Ctrl-C twice to stop)", file=sys.stderr)
+    return subprocess.call(cmd, cwd=folder)
