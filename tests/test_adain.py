@@ -31,7 +31,9 @@ def test_decoder_architecture_matches_the_bundled_weights():
 
 
 def test_decoder_sha256_is_checked(monkeypatch):
-    monkeypatch.setattr(A, "DECODER_SHA256", "0" * 64)
+    from dataclasses import replace
+
+    monkeypatch.setattr(A, "ADAIN_DECODER", replace(A.ADAIN_DECODER, sha256="0" * 64))
     with pytest.raises(WeightsError, match="sha256"):
         A.decoder_path()
 

