@@ -24,16 +24,16 @@ from .config import CONTENT_LAYERS, STYLE_LAYERS
 from .losses import gatys_ratio
 from .objective import Objective
 from .optimize import stylize
-from .vgg import load_vgg
+from .vgg import feature_shapes, load_vgg
 
 #: style-layer sets of Gatys Fig. 3 (rows A, C, E of the paper)
 LAYER_SETS = {
-    "conv1_1": ("conv1_1",),
-    "conv1_1…conv3_1": ("conv1_1", "conv2_1", "conv3_1"),
+    "conv1_1": STYLE_LAYERS[:1],
+    "conv1_1…conv3_1": STYLE_LAYERS[:3],
     "conv1_1…conv5_1": STYLE_LAYERS,
 }
 
-#: the in-class problem's descriptions (seed 000), as (content, style) loss sizes
+#: the in-class problem of Ayala & Wolters, *Style Transfer*: (content, style) loss sizes
 QUADRANTS = {
     ("large", "large"): "large content loss & large style loss",
     ("small", "large"): "small content loss & large style loss",
@@ -80,9 +80,7 @@ def alpha_beta(content_img, content_weight: float, style_weight: float) -> float
     """The paper's alpha/beta for our weights (content layer conv4_2 of ``content_img``)."""
     if not style_weight:
         return math.inf
-    h, w = content_img.shape[-2:]
-    shape = (512, math.ceil(h / 8), math.ceil(w / 8))  # conv4_2 after three 2x2 pools
-    return gatys_ratio(content_weight, style_weight, shape)
+    return gatys_ratio(content_weight, style_weight, feature_shapes(*content_img.shape[-2:])["conv4_2"])
 
 
 def run_one(content_img, style_img, *, style_weight: float, steps: int, content_weight: float = 1.0,
@@ -117,31 +115,89 @@ def tile_title(run: Run) -> str:
             f"L_c={run.content_loss:.3g}  L_s={run.style_loss:.3g}")
 
 
+def _short(x: float) -> str:
+    """Two significant digits, short: ``1.2e2``, ``0.012``, ``1.2e-5``."""
+    text = f"{x:.2g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        text = f"{mant}e{int(exp)}"
+    return text
+
+
 def grid_figure(runs: Mapping[tuple[str, float], Run], style_weights=None, labels=None,
-                size: float = 2.4, suptitle: str | None = None):
-    """Gatys Fig. 3: rows = style-layer sets, columns = style weights (content weight 1)."""
+                size: float = 2.4, suptitle: str | None = None, table: bool = True):
+    """Gatys Fig. 3: rows = style-layer sets, columns = style weights (content weight 1).
+
+    Readable from the back of a room (see :mod:`nst_course.plotting`): at most five
+    columns, one-line column titles (``β = 10``), and the measured numbers in a small table
+    under the pictures (the paper's α/β per column; content / style loss per tile).
+    """
+    import textwrap
+
     import matplotlib.pyplot as plt
 
     from .images import to_numpy
+    from .plotting import FONT, MAX_COLUMNS, MAX_WIDTH, MIN_FONT
 
     labels = list(labels or dict.fromkeys(k[0] for k in runs))
     style_weights = list(style_weights or sorted({k[1] for k in runs}))
-    fig, axes = plt.subplots(len(labels), len(style_weights), squeeze=False,
-                             figsize=(size * len(style_weights), (size + 0.3) * len(labels)))
+    if len(style_weights) > MAX_COLUMNS:
+        raise ValueError(f"{len(style_weights)} style weights: show at most {MAX_COLUMNS} columns "
+                         f"(pass style_weights=...)")
+    ncols, nrows = len(style_weights), len(labels)
+    first = next(iter(runs.values()))
+    aspect = first.image.shape[-2] / first.image.shape[-1]
+    left, gap, line = 0.6, 0.05, FONT * 1.4 / 72  # inches: row labels (two lines), gaps, a text line
+    tile = min(size, (MAX_WIDTH - left - gap * ncols) / ncols)
+    width = left + ncols * (tile + gap)
+    tile_h = tile * aspect
+    top = line + 0.1 + (2 * line + 0.1) * bool(suptitle)
+    table_h = (nrows + 2) * 0.3 if table else 0.0
+    height = top + nrows * (tile_h + gap) + (table_h + 0.15 if table else 0.05)
+    fig = plt.figure(figsize=(width, height))
+
+    def box(x, y, w, h):  # inches from the top left -> figure fractions
+        return [x / width, 1 - (y + h) / height, w / width, h / height]
+
     for i, label in enumerate(labels):
         for j, w in enumerate(style_weights):
-            ax = axes[i, j]
+            ax = fig.add_axes(box(left + j * (tile + gap), top + i * (tile_h + gap), tile, tile_h))
             ax.set_xticks([])
             ax.set_yticks([])
             run = runs.get((label, w))
             if run is not None:
-                ax.imshow(to_numpy(run.image))
-                ax.set_title(tile_title(run), fontsize=8)
+                ax.imshow(to_numpy(run.image), aspect="auto")
+            if i == 0:
+                ax.set_title(f"β = {w:g}", fontsize=FONT)
             if j == 0:
-                ax.set_ylabel(f"style: {label}", fontsize=9)
+                chars = max(8, int(tile_h * 72 / (0.6 * MIN_FONT)))
+                ax.set_ylabel("\n".join(textwrap.wrap(label, chars, break_on_hyphens=False)
+                                        if "…" not in label or len(label) <= chars
+                                        else label.replace("…", "…\n", 1).splitlines()),
+                              fontsize=MIN_FONT)
+    if table:
+        ax = fig.add_axes(box(0.05, height - table_h - 0.1, width - 0.1, table_h))
+        ax.axis("off")
+
+        def ratio(w):
+            run = next((runs[lbl, w] for lbl in labels if (lbl, w) in runs), None)
+            return "–" if run is None or math.isinf(run.alpha_beta) else _short(run.alpha_beta)
+
+        def losses(label, w):
+            run = runs.get((label, w))
+            return "–" if run is None else f"{_short(run.content_loss)} / {_short(run.style_loss)}"
+
+        cells = [["α/β (paper)"] + [ratio(w) for w in style_weights]]
+        cells += [[lbl] + [losses(lbl, w) for w in style_weights] for lbl in labels]
+        first_w = 0.24 if ncols > 2 else 0.4
+        heads = ["L_content / L_style"] + [f"β = {w:g}" for w in style_weights]
+        tab = ax.table(cellText=cells, colLabels=heads,
+                       colWidths=[first_w] + [(1 - first_w) / ncols] * ncols, bbox=[0, 0, 1, 1],
+                       cellLoc="center")
+        tab.auto_set_font_size(False)
+        tab.set_fontsize(MIN_FONT)
     if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
+        fig.suptitle(suptitle, fontsize=FONT + 1, y=1 - 0.08 / height, va="top")
     return fig
 
 

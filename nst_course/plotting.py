@@ -1,18 +1,39 @@
-"""Figures for the lessons, each built on :func:`show_images`.
+"""Figures for the lessons, readable from the back of a room, each built on :func:`show_images`.
 
 ``show_images`` underlies feature-map grids, reconstruction galleries and the
 alpha/beta grid; :class:`LivePreview` updates one output in place during a run.
+
+Classroom rules every helper keeps (:func:`readability_problems` checks a figure):
+at most :data:`MAX_WIDTH` inches wide (shown at 100 dpi it fits a page or a slide
+without being scaled down), text at least :data:`MIN_FONT` pt, at most
+:data:`MAX_COLUMNS` titled columns, one tile shape per grid (other shapes are
+letterboxed), and no two texts overlapping.
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import math
+import textwrap
+from collections import Counter
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 from .images import to_numpy
+
+MAX_WIDTH = 9.0    # inches: 900 px at the inline backend's 100 dpi, a page column or a slide
+MIN_FONT = 11.0    # pt at that size
+MAX_COLUMNS = 5    # titled tiles per row
+FONT = 12.0        # the lessons' base font size (matplotlib's default is 10)
+
+mpl.rcParams.update({"font.size": FONT, "axes.titlesize": FONT, "axes.labelsize": FONT,
+                     "xtick.labelsize": MIN_FONT, "ytick.labelsize": MIN_FONT,
+                     "legend.fontsize": MIN_FONT, "figure.titlesize": FONT + 1})
 
 
 def _as_array(img):
@@ -23,6 +44,25 @@ def _as_array(img):
     return np.asarray(img)
 
 
+def _wrap(title: str, width_in: float, fontsize: float = FONT) -> str:
+    """Wrap a title to the width of its tile (about 0.62 em per character)."""
+    chars = max(8, int(width_in * 72 / (0.62 * fontsize)))
+    return "\n".join(textwrap.fill(line, chars) for line in str(title).splitlines())
+
+
+def _letterbox(ax, arr, aspect: float) -> None:
+    """Show ``arr`` centred in a tile of height/width ``aspect`` (white margins), same for all."""
+    h, w = arr.shape[:2]
+    if h / w > aspect:  # taller than the tile: margins left and right
+        half = h / aspect / 2
+        ax.set_xlim(w / 2 - half, w / 2 + half)
+        ax.set_ylim(h - 0.5, -0.5)
+    else:
+        half = w * aspect / 2
+        ax.set_xlim(-0.5, w - 0.5)
+        ax.set_ylim(h / 2 + half, h / 2 - half)
+
+
 def show_images(images, titles=None, ncols: int | None = None, size: float = 3.0,
                 suptitle: str | None = None, cmap: str = "viridis", axes_off: bool = True):
     """Show a list of images in a grid and return the figure.
@@ -30,27 +70,35 @@ def show_images(images, titles=None, ncols: int | None = None, size: float = 3.0
     Args:
         images: tensors ``(1, 3, H, W)``/``(3, H, W)`` in [0, 1], single-channel
             maps ``(H, W)``, PIL images or arrays.
-        titles: one string per image (or None).
-        ncols: columns (default: all in one row up to 6).
-        size: inches per tile.
+        titles: one string per image (or None); long titles wrap to the tile.
+        ncols: columns (default: all in one row, at most :data:`MAX_COLUMNS`; more rows after).
+        size: inches per tile at most; the figure is never wider than :data:`MAX_WIDTH`.
+
+    Every tile has the shape of the most common image shape; other images are letterboxed.
     """
-    images = list(images)
+    images = [_as_array(img) for img in images]
     n = len(images)
-    ncols = ncols or min(n, 6)
+    limit = MAX_COLUMNS if titles is not None else 2 * MAX_COLUMNS
+    ncols = max(1, min(ncols or n, limit, n))
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.4 * bool(suptitle)),
-                             squeeze=False)
+    aspect = Counter(round(a.shape[0] / a.shape[1], 2) for a in images).most_common(1)[0][0]
+    tile = min(size, MAX_WIDTH / ncols)
+    lines = max((len(_wrap(t, tile).splitlines()) for t in titles or [] if t), default=0)
+    row_h = tile * aspect + lines * FONT * 1.35 / 72 + 0.1
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(tile * ncols, row_h * nrows + 0.45 * bool(suptitle)))
     for k, ax in enumerate(axes.flat):
         if k < n:
-            arr = _as_array(images[k])
+            arr = images[k]
             ax.imshow(arr, cmap=cmap if arr.ndim == 2 else None)
+            _letterbox(ax, arr, aspect)
             if titles is not None and titles[k] is not None:
-                ax.set_title(titles[k], fontsize=10)
+                ax.set_title(_wrap(titles[k], tile), fontsize=FONT)
         if axes_off or k >= n:
             ax.axis("off")
     if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
+        fig.suptitle(suptitle, fontsize=FONT + 1)
+    fig.tight_layout(pad=0.3)
     return fig
 
 
@@ -58,7 +106,8 @@ def show_feature_maps(features: torch.Tensor, n: int = 16, ncols: int = 8, size:
                       title: str | None = None, channels=None):
     """Grid of ``n`` channels of one feature map ``(1, C, H, W)``, each scaled to its own range.
 
-    By default the ``n`` most active channels (largest mean) are shown.
+    By default the ``n`` most active channels (largest mean) are shown. The tiles carry no
+    titles (the channel numbers, in order, go under the title) so up to 10 fit in a row.
     """
     f = features.detach().float().cpu()[0]
     if channels is None:
@@ -67,8 +116,10 @@ def show_feature_maps(features: torch.Tensor, n: int = 16, ncols: int = 8, size:
     for c in channels:
         m = f[c]
         maps.append(((m - m.min()) / (m.max() - m.min() + 1e-8)).numpy())
-    return show_images(maps, [f"ch {c}" for c in channels], ncols=ncols, size=size,
-                       suptitle=title, cmap="magma")
+    listed = "channels " + ", ".join(str(c) for c in channels[:12]) + (" …" if len(channels) > 12 else "")
+    head = f"{title}\n{listed}" if title else listed
+    return show_images(maps, None, ncols=ncols, size=size, suptitle=_wrap(head, MAX_WIDTH, FONT + 1),
+                       cmap="magma")
 
 
 def show_gram(gram: torch.Tensor, ax=None, title: str | None = None, max_channels: int = 64):
@@ -87,20 +138,161 @@ def show_gram(gram: torch.Tensor, ax=None, title: str | None = None, max_channel
 
 def plot_history(history, keys=("content_loss", "style_loss", "total_loss"), x: str = "step",
                  ax=None, log: bool = True, label_prefix: str = ""):
-    """Loss curves from a :class:`~nst_course.optimize.Result` history (log scale)."""
+    """Loss curves from a :class:`~nst_course.optimize.Result` history (log scale).
+
+    A loss that is 0 somewhere (the content loss of a run that starts from the content
+    image) stays visible: the axis is then logarithmic above the smallest positive value
+    and linear below it, down to 0.
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
-    xs = [rec[x] for rec in history]
+
+    def get(rec, key):
+        return rec.get(key) if isinstance(rec, dict) else getattr(rec, key, None)
+
+    xs = [get(rec, x) for rec in history]
+    positive, zero = [], False
     for key in keys:
-        ys = [rec[key] for rec in history]
-        if any(ys):
-            ax.plot(xs, ys, label=f"{label_prefix}{key.replace('_', ' ')}")
+        ys = [get(rec, key) for rec in history]
+        if all(y is None for y in ys):
+            continue
+        ys = [np.nan if y is None else float(y) for y in ys]
+        label = f"{label_prefix}{key.replace('_', ' ')}"
+        if not any(y for y in ys if not math.isnan(y)):
+            label += " (0 throughout)"
+        ax.plot(xs, ys, label=label)
+        positive += [y for y in ys if y > 0]
+        zero = zero or any(y <= 0 for y in ys)
     if log:
-        ax.set_yscale("log")
+        if zero and positive:
+            ax.set_yscale("symlog", linthresh=min(positive))
+            ax.set_ylim(bottom=0)
+        elif positive:
+            ax.set_yscale("log")
     ax.set_xlabel("seconds" if x == "seconds" else "step")
     ax.set_ylabel("loss")
     ax.legend()
     return ax
+
+
+def _texts(fig):
+    """The texts ``fig`` draws: titles, labels, tick labels, legends, annotations, tables."""
+    texts = [getattr(fig, "_suptitle", None), *fig.texts]
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        texts += [ax.title, ax._left_title, ax._right_title, *ax.texts]
+        if ax.axison:
+            texts += [ax.xaxis.label, ax.yaxis.label]
+            for axis in (ax.xaxis, ax.yaxis):
+                lo, hi = sorted(axis.get_view_interval())
+                texts += [t for tick, t in zip(axis.get_majorticklocs(), axis.get_majorticklabels())
+                          if lo - 1e-9 <= tick <= hi + 1e-9]
+        if ax.get_legend() is not None:
+            texts += list(ax.get_legend().get_texts())
+        for table in ax.tables:
+            texts += [cell.get_text() for cell in table.get_celld().values()]
+    unique = {id(t): t for t in texts if t is not None and t.get_visible() and t.get_text().strip()}
+    return list(unique.values())
+
+
+def _text_boxes(fig):
+    """(text, bbox in display pixels, fontsize) of every text ``fig`` draws."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return [(t.get_text(), t.get_window_extent(renderer), t.get_fontsize()) for t in _texts(fig)]
+
+
+def readability_problems(fig, max_width: float = MAX_WIDTH, min_font: float = MIN_FONT) -> list[str]:
+    """What keeps ``fig`` from being read from the back of a room (empty list: nothing).
+
+    Checks the rules of this module: width, font sizes, overlapping texts.
+    """
+    problems = []
+    width = fig.get_figwidth()
+    if width > max_width + 1e-6:
+        problems.append(f"{width:.1f} in wide (at most {max_width:g}: it would be scaled down)")
+    boxes = _text_boxes(fig)
+    for text, _, size in boxes:
+        if size < min_font - 1e-6:
+            problems.append(f"text {text[:30]!r} is {size:g} pt (at least {min_font:g})")
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            a, b = boxes[i][1], boxes[j][1]
+            if a.overlaps(b) and min(a.width, a.height, b.width, b.height) > 0:
+                inter_w = min(a.x1, b.x1) - max(a.x0, b.x0)
+                inter_h = min(a.y1, b.y1) - max(a.y0, b.y0)
+                if inter_w > 2 and inter_h > 2:
+                    problems.append(f"texts {boxes[i][0][:20]!r} and {boxes[j][0][:20]!r} overlap")
+    return problems
+
+
+def describe_figure(fig) -> str:
+    """A description of ``fig`` from its texts (suptitle, titles, axis labels, legend) for alt text."""
+    parts = []
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text().strip():
+        parts.append(sup.get_text().strip())
+    n_images = 0
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        n_images += bool(ax.images)
+        bits = [ax.get_title().strip()]
+        if ax.lines or ax.collections:
+            xl, yl = ax.get_xlabel().strip(), ax.get_ylabel().strip()
+            if yl or xl:
+                bits.append(f"plot of {yl or 'values'} against {xl or 'x'}")
+        elif ax.get_ylabel().strip() and ax.images:
+            bits.append(f"row {ax.get_ylabel().strip()}")
+        legend = ax.get_legend()
+        if legend is not None:
+            bits.append("curves: " + ", ".join(t.get_text() for t in legend.get_texts()))
+        bit = "; ".join(b for b in bits if b)
+        if bit:
+            parts.append(bit)
+    if n_images > 1:
+        parts.insert(1 if sup is not None and sup.get_text().strip() else 0, f"{n_images} images")
+    text = " | ".join(" ".join(p.split()) for p in parts)
+    return text[:600] or ""
+
+
+def describe_figures() -> None:
+    """In an IPython kernel: give every matplotlib figure shown alt text from its titles.
+
+    The PNG of each figure carries ``{"alt": describe_figure(fig)}`` and the problems of
+    :func:`readability_problems` (``"nst_readability"``) in its output metadata; the site
+    and slides builder (tools/build_site.py) turns them into ``<img alt=...>`` and warnings.
+    """
+    from IPython import get_ipython
+    from matplotlib.figure import Figure
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    import matplotlib_inline.backend_inline  # noqa: F401 - registers the inline PNG formatter
+
+    png = shell.display_formatter.formatters["image/png"]
+    try:
+        plain = png.lookup_by_type(Figure)
+    except KeyError:
+        return
+    if getattr(plain, "_nst_described", False):
+        return
+
+    def described(fig):
+        data = plain(fig)
+        meta = {"alt": describe_figure(fig)}
+        try:
+            problems = readability_problems(fig)
+        except Exception:  # noqa: BLE001 - a check must never break a figure
+            problems = []
+        if problems:
+            meta["nst_readability"] = problems
+        return data, meta
+
+    described._nst_described = True
+    png.for_type(Figure, described)
 
 
 class LivePreview:
@@ -110,23 +302,39 @@ class LivePreview:
 
         preview = LivePreview(width=256)
         result = stylize(content_img, style_img, callback=preview, callback_every=10)
+
+    The picture is shown at least ``min_width`` (256) pixels wide on screen, however small
+    the image (pixels stay sharp), with the step and the loss as a caption under it.
     """
+
+    min_width = 256
 
     def __init__(self, width: int = 256):
         self.width = width
         self.handle = None
 
-    def __call__(self, record, image) -> None:
-        from IPython.display import display
-
+    def html(self, record, image) -> str:
+        """The preview as HTML: the picture (PNG inline) and its caption."""
         from .images import tensor_to_pil
 
         pil = tensor_to_pil(image)
-        pil = pil.resize((self.width, round(pil.height * self.width / pil.width)))
-        caption = f"step {record.step}: total loss {record.total_loss:.4g}, {record.seconds:.1f} s"
+        buf = io.BytesIO()
+        pil.save(buf, format="PNG")
+        shown = max(self.width, self.min_width)
+        pixelated = "image-rendering:pixelated;" if shown > pil.width else ""
+        caption = (f"step {record.step}: total loss {record.total_loss:.4g}, "
+                   f"{record.seconds:.1f} s")
+        alt = f"the image being optimised, {caption}"
+        return (f"<figure style='margin:0'><img src='data:image/png;base64,"
+                f"{base64.b64encode(buf.getvalue()).decode()}' alt='{html.escape(alt, quote=True)}' "
+                f"style='width:{shown}px;max-width:100%;height:auto;{pixelated}'>"
+                f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+    def __call__(self, record, image) -> None:
+        from IPython.display import HTML, display
+
+        page = HTML(self.html(record, image))
         if self.handle is None:
-            self.handle = display(pil, display_id=True)
-            self.caption = display(caption, display_id=True)
+            self.handle = display(page, display_id=True)
         else:
-            self.handle.update(pil)
-            self.caption.update(caption)
+            self.handle.update(page)
