@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="dtype of VGG19's convolutions (auto: bfloat16 where the CPU computes "
                         "it natively, ~2x faster)")
     s.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+    s.add_argument("--allow-long-run", action="store_true",
+                   help="start a run estimated at more than an hour (refused otherwise)")
     _neural_style_options(s)
     sub.add_parser("samples", help="list the sample images")
     sub.add_parser("doctor", help="check weights, device and speed on this machine")
@@ -84,10 +86,12 @@ def main(argv=None) -> int:
         print("nst-course: interrupted.", file=sys.stderr)
         return 130
     except Exception as e:  # one clear line, never a traceback
+        from .files import OutputError
         from .images import ImageError
         from .vgg import WeightsError
 
-        msg = str(e) if isinstance(e, ImageError | WeightsError | FileExistsError | ValueError) \
+        msg = str(e) if isinstance(e, ImageError | WeightsError | FileExistsError | ValueError
+                                   | OutputError) \
             else f"{type(e).__name__}: {e}"
         print(f"nst-course: error: {msg}", file=sys.stderr)
         return 2
@@ -103,33 +107,83 @@ def _check_positive(name: str, value, minimum=1) -> None:
 
 
 def _stylize(args) -> int:
-    from .images import load_image, save_image
+    from functools import partial
 
-    out = Path(args.output)
-    if out.exists() and not args.force:
-        raise FileExistsError(f"{out} exists already; choose another name or add --force.")
-    if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"):
+    from .files import check_writable, save_or_fallback
+    from .images import IMAGE_SUFFIXES, load_image, save_image
+
+    out = Path(args.output).expanduser()
+    if out.suffix.lower() not in IMAGE_SUFFIXES:
         raise ValueError(f"{out}: unknown image type '{out.suffix}'; use .png or .jpg.")
-    if out.parent and not out.parent.exists():
-        raise ValueError(f"the folder {out.parent} does not exist; create it first.")
-    _check_positive("size", args.size, 32)
-    _check_positive("steps", args.steps)
-    for name in ("content_weight", "style_weight", "tv_weight"):
-        if getattr(args, name) < 0:
-            raise ValueError(f"--{name.replace('_', '-')} must not be negative.")
+    check_writable(out, args.force)  # before the run, not after it
+    _check_numbers(args)
     _check_neural_style(args)
     content = load_image(args.content, args.size)
     style = _load_styles(args, content)
     h, w = content.shape[-2:]
-    print(f"Stylizing {args.content} ({w}x{h}) with {args.style}: {args.steps} steps", file=sys.stderr)
-    result = _run_stylize(args, content, style, steps=args.steps, content_weight=args.content_weight,
-                          style_weight=args.style_weight, tv_weight=args.tv_weight, init=args.init,
-                          optimizer=args.optimizer, weights=args.weights, pooling=args.pooling,
-                          seed=args.seed, device=args.device, precision=args.precision,
-                          progress=True)
-    save_image(result.image, out, overwrite=True)
-    print(f"Wrote {out} ({result.seconds:.1f} s, {result.stopped})", file=sys.stderr)
+    estimate = _check_budget(args, h, w)
+    print(f"Stylizing {args.content} ({w}x{h}) with {args.style}: {args.steps} steps, {estimate}",
+          file=sys.stderr)
+    with warnings.catch_warnings(record=True) as notes:  # shown after the progress bar is closed
+        warnings.simplefilter("ignore", DeprecationWarning)
+        result = _run_stylize(args, content, style, steps=args.steps, content_weight=args.content_weight,
+                              style_weight=args.style_weight, tv_weight=args.tv_weight, init=args.init,
+                              optimizer=args.optimizer, weights=args.weights, pooling=args.pooling,
+                              seed=args.seed, device=args.device, precision=args.precision,
+                              progress=True)
+    for note in notes:
+        _show_note(note.message, note.category, note.filename, note.lineno)
+    # never replaces a file that appeared during the run (without --force); if the save fails,
+    # the result goes to another name and the message says where
+    where, problem = save_or_fallback(partial(save_image, result.image), out, overwrite=args.force)
+    if problem:
+        print(f"nst-course: error: {problem}", file=sys.stderr)
+        return 1
+    print(f"Wrote {where} ({result.seconds:.1f} s, {result.stopped})", file=sys.stderr)
     return 0 if result.stopped in ("done", "interrupted") else 1
+
+
+def _check_numbers(args) -> None:
+    """Sizes, steps, weights and seed of ``stylize``: finite and in range, before any work."""
+    import math
+
+    from .images import MIN_SIDE
+
+    _check_positive("size", args.size, MIN_SIDE)
+    _check_positive("steps", args.steps)
+    for name in ("content_weight", "style_weight", "tv_weight"):
+        value = getattr(args, name)
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"--{name.replace('_', '-')} must be a finite number, not negative; "
+                             f"got {value}.")
+    if args.content_weight == 0 and args.style_weight == 0:
+        raise ValueError("--content-weight and --style-weight are both 0: nothing to optimise "
+                         "(the output would be the start image); make one of them positive.")
+    if not 0 <= args.seed < 2**64:
+        raise ValueError(f"--seed must be a whole number from 0 to 2**64 - 1, not {args.seed}.")
+
+
+def _check_budget(args, height: int, width: int) -> str:
+    """Refuse a run that cannot fit in memory or would take over an hour (without
+    --allow-long-run), and one whose coarse-to-fine stages are too thin; return the estimate."""
+    from . import budget
+    from .images import MIN_NETWORK_SIDE
+    from .optimize import schedule_sizes
+
+    schedule = (args.schedule if args.schedule in ("auto", "single")
+                else _numbers(args.schedule, "--schedule", int))
+    if args.init_image is not None and schedule == "auto":
+        schedule = "single"  # stylize starts from an image at full size
+    long_side, short_side = max(height, width), min(height, width)
+    first = schedule_sizes(schedule, long_side, args.steps, args.init)[0][0]
+    if round(short_side * first / long_side) < MIN_NETWORK_SIDE:
+        raise ValueError(f"the {width}x{height} image is too thin for coarse-to-fine (its first "
+                         f"stage would be {round(short_side * first / long_side)} px high); add "
+                         "--schedule single, or use a larger --size.")
+    memory = budget.check_memory(height, width, args.device)
+    seconds = budget.check_time(height, width, args.steps, schedule=schedule, device=args.device,
+                                weights=args.weights, allow_long=args.allow_long_run)
+    return f"estimated {budget.describe(seconds, memory)}"
 
 
 def _samples(args) -> int:
@@ -150,8 +204,9 @@ def _samples(args) -> int:
 def _doctor(args) -> int:
     from .doctor import report
 
-    print(report())
-    return 0
+    text = report()
+    print(text)
+    return 1 if "PROBLEM" in text else 0  # weights that fail verification: a script sees it
 
 
 # --- neural-style options of `stylize` (names as in jcjohnson/neural-style) ----------------------
@@ -267,10 +322,21 @@ def _check_snapshot_names(args) -> None:
 
 
 def _load_styles(args, content) -> list:
+    """The style images (at the content's size times --style-scale); the init image and masks are
+    loaded here too (``args.init_tensor``, ``args.mask_tensors``): a bad file is refused before the run."""
+    import torch.nn.functional as F
+
     from .images import load_image
 
     long_side = round(max(content.shape[-2:]) * args.style_scale)
-    return [load_image(s, long_side) for s in _split(args.style, "STYLE")]
+    styles = [load_image(s, long_side) for s in _split(args.style, "STYLE")]
+    args.init_tensor = args.mask_tensors = None
+    if args.init_image is not None:
+        init = load_image(args.init_image)
+        args.init_tensor = F.interpolate(init, size=content.shape[-2:], mode="bilinear", align_corners=False)
+    if args.mask is not None:
+        args.mask_tensors = _load_masks(args, content)
+    return styles
 
 
 def _load_masks(args, content) -> list:
@@ -294,15 +360,14 @@ def _run_stylize(args, content, styles, **kwargs):
     import torch.nn.functional as F
 
     from .control import combine_luminance, luminance_transfer, masked_stylize
-    from .images import load_image, save_image
+    from .images import save_image
     from .optimize import stylize
 
     if args.style_blend_weights is not None:
         kwargs["style_blend"] = _numbers(args.style_blend_weights, "--style-blend-weights")
     kwargs["style_scale"] = args.style_scale  # styles loaded that large: each stage resizes them down
-    if args.init_image is not None:
-        init = load_image(args.init_image)
-        kwargs["init"] = F.interpolate(init, size=content.shape[-2:], mode="bilinear", align_corners=False)
+    if args.init_tensor is not None:
+        kwargs["init"] = args.init_tensor
     kwargs["schedule"] = (args.schedule if args.schedule in ("auto", "single")
                           else _numbers(args.schedule, "--schedule", int))
     out, total = Path(args.output), args.steps
@@ -328,7 +393,7 @@ def _run_stylize(args, content, styles, **kwargs):
     if args.mask is not None:
         for key in ("init", "seed", "schedule"):
             kwargs.pop(key, None)
-        return masked_stylize(content, styles, _load_masks(args, content), **kwargs)
+        return masked_stylize(content, styles, args.mask_tensors, **kwargs)
     if args.original_colors and len(styles) == 1:
         return luminance_transfer(content, styles[0], **kwargs)
     result = stylize(content, styles if len(styles) > 1 else styles[0], **kwargs)
