@@ -17,6 +17,7 @@ Introduced in notebooks/06_beyond_gatys.ipynb.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,9 +25,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .config import get_device
+from .config import Device, ImageSource, get_device, source_size
 from .images import load_image
-from .vgg import load_vgg
+from .vgg import VGG19, load_vgg
 from .weights import ADAIN_DECODER, bundled
 
 #: the encoder's output layer (relu4_1 in the AdaIN paper)
@@ -64,7 +65,7 @@ def _decoder(device: str) -> nn.Sequential:
     return dec.requires_grad_(False).eval().to(device)
 
 
-def load_adain(device=None):
+def load_adain(device: Device = None) -> tuple[VGG19, nn.Sequential]:
     """``(encoder, decoder)`` on ``device``, built once per process and shared.
 
     The encoder is :class:`~nst_course.vgg.VGG19` with the Gatys weights and
@@ -74,7 +75,7 @@ def load_adain(device=None):
     return load_vgg("gatys", "max", padding="reflect", device=device), _decoder(device)
 
 
-def mean_std(features: torch.Tensor, eps: float = 1e-5):
+def mean_std(features: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-channel mean and std of ``(N, C, H, W)`` over positions, each ``(N, C, 1, 1)``."""
     n, c = features.shape[:2]
     flat = features.reshape(n, c, -1)
@@ -116,15 +117,17 @@ class AdaINResult:
 
 
 @torch.no_grad()
-def adain_stylize(content, style, alpha: float = 1.0, *, size: int | None = None,
-                  style_size: int | None = None, style_blend=None, device=None) -> AdaINResult:
+def adain_stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], alpha: float = 1.0,
+                  *, size: int | None = None, style_size: int | None = None,
+                  style_blend: Sequence[float] | None = None, device: Device = None) -> AdaINResult:
     """Stylise ``content`` with ``style`` in one forward pass.
 
     Args:
         content: ``(1, 3, H, W)`` in [0, 1], path, URL or sample name.
         style: the same kinds, or a list of them mixed with ``style_blend`` weights.
         alpha: 0 = the content reconstructed by the decoder, 1 = full style.
-        size: long side of the content (default: tensors as they are, sources 256 px).
+        size: long side of the content (default: tensors as they are, sources
+            ``DEFAULT_SIZE`` px).
             The output is cropped to a multiple of 8 pixels.
         style_size: long side of the style image(s) (default: the content's).
     Returns:
@@ -134,8 +137,7 @@ def adain_stylize(content, style, alpha: float = 1.0, *, size: int | None = None
         raise ValueError(f"alpha must be between 0 and 1, not {alpha}")
     encoder, decoder = load_adain(device)
     dev = next(decoder.parameters()).device
-    content_size = size or (256 if isinstance(content, str) else None)
-    content_img = _multiple_of_8(load_image(content, content_size).to(dev))
+    content_img = _multiple_of_8(load_image(content, source_size(content, size)).to(dev))
     styles = style if isinstance(style, list | tuple) else [style]
     blend = style_blend if style_blend is not None else [1.0] * len(styles)
     if len(blend) != len(styles):

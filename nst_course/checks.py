@@ -63,7 +63,7 @@ def _diagnose_gram(out: torch.Tensor, f: torch.Tensor) -> str:
     n, c, h, w = f.shape
     ref = _ref_gram(f)
     if _close(out, _ref_gram(f, "hw")):
-        return "normalisation: you divided by H*W; this course divides by C*H*W (seed 000)."
+        return "normalisation: you divided by H*W; this course divides by C*H*W (as Ayala & Wolters do)."
     if _close(out, _ref_gram(f, "none")):
         return "normalisation: you returned the raw F F^T; divide it by C*H*W."
     if _close(out, ref * (h * w) / c):

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -22,6 +24,31 @@ import torch
 #: Gatys et al.: content from conv4_2, style from the first conv of every block.
 CONTENT_LAYERS = ("conv4_2",)
 STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
+#: image long side (px) when a source is a path, URL or sample name and no size is given
+DEFAULT_SIZE = 256
+#: ``stylize(schedule="auto")`` optimises coarse-to-fine when the long side is above this (px)
+COARSE_TO_FINE_ABOVE = 384
+
+
+#: types of the public API, one name each
+#: an image: a tensor ``(1, 3, H, W)`` in [0, 1], a path, an http(s) URL or a sample name
+ImageSource = torch.Tensor | str | os.PathLike
+#: ``callback(step_record, image) -> True to stop`` (the record is an ``optimize.Step``)
+Callback = Callable[[Any, torch.Tensor], bool | None]
+#: where an optimisation starts: ``"content"``, ``"noise"``, ``"style"`` or an image tensor
+Init = str | torch.Tensor
+#: coarse-to-fine: ``"auto"``, ``"single"`` (or None) or increasing long sides ``[128, 256, 512]``
+Schedule = str | Sequence[int] | None
+#: ``"cpu"``, ``"cuda"``, ``"mps"``, a ``torch.device`` or None (the best available)
+Device = str | torch.device | None
+
+
+def source_size(source: object, size: int | None = None) -> int | None:
+    """The long side to load ``source`` at: ``size`` if given, else :data:`DEFAULT_SIZE` for a
+    path, URL or sample name and None (as it is) for a tensor."""
+    if size is not None:
+        return size
+    return None if isinstance(source, torch.Tensor) else DEFAULT_SIZE
 
 
 def fast_mode() -> bool:

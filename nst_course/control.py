@@ -23,9 +23,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .config import CONTENT_LAYERS, STYLE_LAYERS, get_device
+from .config import CONTENT_LAYERS, STYLE_LAYERS, Device, ImageSource, get_device, source_size
 from .images import load_image
-from .losses import style_layer_loss
+from .losses import LayerWeights, style_layer_loss
 from .objective import Images, Objective
 from .optimize import DEFAULT_STYLE_WEIGHT, Result, optimize_image, stylize
 from .vgg import load_vgg
@@ -61,7 +61,8 @@ def _grey(img: torch.Tensor) -> torch.Tensor:
     return rgb_to_yiq(img)[:, :1].expand(-1, 3, -1, -1).contiguous()
 
 
-def luminance_transfer(content, style, *, size: int | None = None, **stylize_kwargs) -> Result:
+def luminance_transfer(content: ImageSource, style: ImageSource, *, size: int | None = None,
+                       **stylize_kwargs) -> Result:
     """Style transfer on luminance only; the colours stay the content's (Gatys et al. 2017).
 
     Both images are turned into their luminance Y; the style's Y is shifted and
@@ -72,7 +73,7 @@ def luminance_transfer(content, style, *, size: int | None = None, **stylize_kwa
     Returns:
         :class:`~nst_course.Result` whose ``image`` ``(1, 3, H, W)`` is in colour.
     """
-    content_img = load_image(content, size or (256 if isinstance(content, str) else None))
+    content_img = load_image(content, source_size(content, size))
     style_img = load_image(style, max(content_img.shape[-2:]))
     yc, ys = _grey(content_img), _grey(style_img)
     ys = ((ys - ys.mean()) / (ys.std() + 1e-8) * yc.std() + yc.mean()).clamp(0, 1)
@@ -80,7 +81,7 @@ def luminance_transfer(content, style, *, size: int | None = None, **stylize_kwa
     return dataclasses.replace(result, image=combine_luminance(result.image, content_img.to(result.image)))
 
 
-def match_colour_histogram(style, content) -> torch.Tensor:
+def match_colour_histogram(style: ImageSource, content: ImageSource) -> torch.Tensor:
     """The style image ``(1, 3, H', W')`` recoloured so each RGB channel's histogram
     matches the content's (``skimage.exposure.match_histograms``)."""
     from skimage.exposure import match_histograms
@@ -153,12 +154,15 @@ class MaskedObjective(Objective):
         return total
 
 
-def masked_stylize(content, style, masks, *, steps: int = 200, size: int | None = None,
-                   content_layers=CONTENT_LAYERS, style_layers=STYLE_LAYERS,
-                   content_weight: float = 1.0, style_weight: float = DEFAULT_STYLE_WEIGHT,
-                   tv_weight: float = 0.0, style_scale: float = 1.0, style_blend=None,
-                   weights: str = "gatys", pooling: str = "max", device=None,
-                   precision: str = "auto", **optimize_kwargs) -> Result:
+def masked_stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource],
+                   masks: torch.Tensor | Sequence[torch.Tensor], *, steps: int = 200,
+                   size: int | None = None, content_layers: Sequence[str] = CONTENT_LAYERS,
+                   style_layers: Sequence[str] = STYLE_LAYERS, content_weight: float = 1.0,
+                   style_weight: float = DEFAULT_STYLE_WEIGHT, tv_weight: float = 0.0,
+                   style_scale: float = 1.0, style_blend: Sequence[float] | None = None,
+                   style_layer_weights: LayerWeights = None, weights: str = "gatys",
+                   pooling: str = "max", device: Device = None, precision: str = "auto",
+                   **optimize_kwargs) -> Result:
     """Style transfer with one style per region.
 
     Args:
@@ -172,8 +176,7 @@ def masked_stylize(content, style, masks, *, steps: int = 200, size: int | None 
         :class:`~nst_course.Result`.
     """
     device = get_device(device)
-    content_img = load_image(content, size or (256 if isinstance(content, str) else None))
-    content_img = content_img.to(device)
+    content_img = load_image(content, source_size(content, size)).to(device)
     styles = list(style) if isinstance(style, list | tuple) else [style]
     masks = [m.to(device) for m in (masks if isinstance(masks, list | tuple) else [masks])]
     long_side = round(max(content_img.shape[-2:]) * style_scale)
@@ -182,7 +185,7 @@ def masked_stylize(content, style, masks, *, steps: int = 200, size: int | None 
     inner = MaskedObjective(vgg, content_img, style_imgs, masks, content_layers=content_layers,
                             style_layers=style_layers, content_weight=content_weight,
                             style_weight=style_weight, tv_weight=tv_weight,
-                            style_blend=style_blend)
+                            style_blend=style_blend, style_layer_weights=style_layer_weights)
     keep = F.interpolate(sum(masks), size=content_img.shape[-2:], mode="bilinear",
                          align_corners=False).clamp(0, 1)
 

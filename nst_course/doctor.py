@@ -5,7 +5,8 @@ generated image. Its cost grows with the number of pixels, so a step measured
 at one size predicts the others: ``t(size) ~= t(ref) * (size / ref)^2`` (the
 conv FLOPs are exactly proportional to the pixels; small images run at a
 lower GFLOP/s, so an estimate from a small measured size errs on the long
-side). ``stylize``'s default coarse-to-fine schedule above 384 px runs a third
+side). ``stylize``'s default coarse-to-fine schedule above ``COARSE_TO_FINE_ABOVE``
+(384) px runs a third
 of the steps at 1/4, 1/2 and full size: ``estimate_seconds(..., schedule="auto")``
 sums those stages. The same step is what ``nst-course bench`` times.
 """
@@ -16,13 +17,24 @@ import time
 
 import torch
 
-from .config import CONTENT_LAYERS, STYLE_LAYERS, get_device, get_dtype
+from .config import (
+    COARSE_TO_FINE_ABOVE,
+    CONTENT_LAYERS,
+    STYLE_LAYERS,
+    Device,
+    Schedule,
+    get_device,
+    get_dtype,
+)
 from .objective import Objective
 from .vgg import load_vgg
 from .weights import VGG19_GATYS, bundled
 
+#: the sizes (px) ``nst-course doctor`` prices a step and a stylize run at
+REPORT_SIZES = (256, 512, 1024)
 
-def time_step(size: int = 128, repeats: int = 3, device=None, weights: str = "gatys") -> float:
+
+def time_step(size: int = 128, repeats: int = 3, device: Device = None, weights: str = "gatys") -> float:
     """Median seconds of one forward+backward step at ``size`` x ``size`` (after a warm-up)."""
     device = get_device(device)
     vgg = load_vgg(weights, device=device, precision="auto")  # what stylize runs
@@ -43,11 +55,11 @@ def time_step(size: int = 128, repeats: int = 3, device=None, weights: str = "ga
 
 
 def estimate_seconds(steps: int, size: int, seconds_per_step: float, measured_size: int,
-                     schedule="single") -> float:
+                     schedule: Schedule = "single") -> float:
     """Seconds for ``steps`` steps at ``size`` px from one measured step at ``measured_size``.
 
     ``schedule`` as in :func:`~nst_course.stylize` (``"auto"``: coarse-to-fine above
-    384 px); the default ``"single"`` counts every step at ``size``.
+    ``COARSE_TO_FINE_ABOVE`` px); the default ``"single"`` counts every step at ``size``.
     """
     from .optimize import schedule_sizes
 
@@ -79,7 +91,7 @@ def lesson_minutes(seconds_per_step: float, measured_size: int, overhead: float 
 
 
 def report(size: int = 128) -> str:
-    """A few lines: weights, device, torch, a timed step and estimates at 256/512 px."""
+    """A few lines: weights, device, torch, a timed step and estimates at :data:`REPORT_SIZES`."""
     lines = []
     try:
         path = bundled(VGG19_GATYS)
@@ -96,10 +108,10 @@ def report(size: int = 128) -> str:
         lines.append("precision: convolutions in float32 (no native bfloat16 here)")
     t = time_step(size, device=device)
     lines.append(f"one step at {size}x{size}: {t:.3f} s")
-    for s in (256, 512, 1024):
+    for s in REPORT_SIZES:
         per = estimate_seconds(1, s, t, size)
         total = estimate_seconds(300, s, t, size, schedule="auto")
-        how = "coarse-to-fine (the default)" if s > 384 else "single scale"
+        how = "coarse-to-fine (the default)" if s > COARSE_TO_FINE_ABOVE else "single scale"
         lines.append(f"estimate at {s}x{s}: {per:.2f} s/step at full size; "
                      f"stylize's 300 steps, {how} ~ {total / 60:.1f} min")
     lines.append("lessons in full mode: " + ", ".join(

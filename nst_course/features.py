@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import torch
 import torch.nn.functional as F
 
+from .config import STYLE_LAYERS
 from .vgg import receptive_field
 
 
@@ -87,14 +88,14 @@ def representation_images(model, img: torch.Tensor, layers) -> dict[str, torch.T
     return {name: pca_rgb(feats[name], size=tuple(img.shape[-2:])) for name in layers}
 
 
-#: seed 000's in-class problem: conv1_1 ... conv5_1 are S, T, Y, L, E (the right order spells
-#: STYLE) and they are shown in the order E T L S Y
-SORT_LETTERS = dict(zip(("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"), "STYLE"))
+#: the in-class problem of Ayala & Wolters, *Style Transfer*: conv1_1 ... conv5_1 are S, T, Y,
+#: L, E (the right order spells STYLE) and they are shown in the order E T L S Y
+SORT_LETTERS = dict(zip(STYLE_LAYERS, "STYLE"))
 SORT_SHOWN = "ETLSY"
 
 
 def layer_sorting_exercise(model, img: torch.Tensor):
-    """Seed 000's in-class problem for ``img``: five representations labelled E T L S Y.
+    """Ayala & Wolters' in-class problem for ``img``: five representations labelled E T L S Y.
 
     Returns a :class:`~nst_course.widgets.SortingExercise` (answer ``"STYLE"``) whose
     images are :func:`pca_rgb` pictures of conv1_1 ... conv5_1, shown shuffled.

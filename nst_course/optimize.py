@@ -1,32 +1,54 @@
 """Optimise an image: style transfer, reconstruction from one layer, texture synthesis.
 
 The network is frozen; the *generated image* is the only parameter. Each step
-runs VGG19 forward and backward once and updates the pixels with L-BFGS (the
-paper's choice) or Adam. Introduced in notebooks/05_gatys_optimization.ipynb.
+updates the pixels with L-BFGS (the paper's choice) or Adam. Introduced in
+notebooks/05_gatys_optimization.ipynb.
+
+**One step = one loss evaluation** (one VGG19 forward and backward pass) with
+the configuration used here: Adam always, and L-BFGS as :func:`optimize_image`
+sets it up, ``max_iter=1`` and no line search. PyTorch's L-BFGS may evaluate
+the loss more than once per ``step()`` call: up to ``max_iter`` times with
+``max_iter > 1`` (its default is 20), and several times per iteration with
+``line_search_fn="strong_wolfe"``. Step counts (and the times and estimates in
+the lessons) then no longer equal evaluations.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 
-from .config import CONTENT_LAYERS, STYLE_LAYERS, get_device
+from .config import (
+    COARSE_TO_FINE_ABOVE,
+    CONTENT_LAYERS,
+    DEFAULT_SIZE,
+    STYLE_LAYERS,
+    Callback,
+    Device,
+    ImageSource,
+    Init,
+    Schedule,
+    get_device,
+    source_size,
+)
 from .images import load_image, resize
+from .losses import LayerWeights
 from .objective import Objective
 from .tiled import SPLIT, TiledObjective
 from .vgg import LAYERS, load_vgg
 
-#: image long side used when a source is a path or sample name and no size is given
-DEFAULT_SIZE = 256
+__all__ = ["COARSE_TO_FINE_ABOVE", "DEFAULT_SIZE", "DEFAULT_STEPS", "DEFAULT_STYLE_WEIGHT", "Result",
+           "Step", "initial_image", "optimize_image", "reconstruct", "schedule_sizes", "stylize",
+           "synthesize_texture"]
+
 #: a good picture at 256-512 px with the Gatys weights and these loss conventions
 DEFAULT_STYLE_WEIGHT = 10.0
 DEFAULT_STEPS = 300
-#: ``schedule="auto"`` optimises coarse-to-fine when the long side is above this
-COARSE_TO_FINE_ABOVE = 384
 #: memory L-BFGS may spend on its history (2 vectors of the image's size per entry)
 LBFGS_HISTORY_BYTES = 400e6
 #: above this many pixels conv1_1 ... pool2 run in bands (nst_course.tiled): 2048 px fits in < 4 GB
@@ -56,13 +78,14 @@ class Result:
         image: ``(1, 3, H, W)`` in ``[0, 1]``, the best image found (lowest total loss).
         history: one :class:`Step` per step.
         stopped: ``"done"``, ``"interrupted"`` (Ctrl-C), ``"nan"`` or ``"callback"``.
-        snapshots: ``{step: image}`` if ``snapshot_every`` was given.
+        snapshots: ``{step: image (1, 3, h, w)}`` every ``snapshot_every`` steps (keyed
+            by step also in a coarse-to-fine run, whose early images are smaller).
     """
 
     image: torch.Tensor
     history: list[Step] = field(default_factory=list)
     stopped: str = "done"
-    snapshots: dict = field(default_factory=dict)
+    snapshots: dict[int, torch.Tensor] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:
@@ -81,20 +104,17 @@ class Result:
                 f"{losses}, stopped={self.stopped!r})")
 
 
-def _as_image(source, size, device):
-    img = load_image(source, size if isinstance(source, str | bytes) or size else None)
-    return img.to(device)
-
-
-def stylize(content, style, *, steps: int = DEFAULT_STEPS, size: int | None = None,
-            content_layers=CONTENT_LAYERS, style_layers=STYLE_LAYERS,
+def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
+            steps: int = DEFAULT_STEPS, size: int | None = None,
+            content_layers: Sequence[str] = CONTENT_LAYERS, style_layers: Sequence[str] = STYLE_LAYERS,
             content_weight: float = 1.0, style_weight: float = DEFAULT_STYLE_WEIGHT,
-            tv_weight: float = 0.0, style_layer_weights=None, style_blend=None,
-            style_scale: float = 1.0, init="content", optimizer: str = "lbfgs",
-            lr: float | None = None, weights: str = "gatys", pooling: str = "max",
-            seed: int = 0, device=None, callback=None, callback_every: int = 10,
+            tv_weight: float = 0.0, style_layer_weights: LayerWeights = None,
+            style_blend: Sequence[float] | None = None, style_scale: float = 1.0,
+            init: Init = "content", optimizer: str = "lbfgs", lr: float | None = None,
+            weights: str = "gatys", pooling: str = "max", seed: int = 0, device: Device = None,
+            callback: Callback | None = None, callback_every: int = 10,
             snapshot_every: int | None = None, progress: bool = True,
-            schedule="auto", precision: str = "auto") -> Result:
+            schedule: Schedule = "auto", precision: str = "auto") -> Result:
     """Gatys et al. style transfer: an image with ``content``'s layout in ``style``'s style.
 
     Args:
@@ -106,7 +126,8 @@ def stylize(content, style, *, steps: int = DEFAULT_STEPS, size: int | None = No
             content's long side times ``style_scale``.
         init: ``"content"``, ``"noise"`` (white noise, as in the paper),
             ``"style"`` or a tensor ``(1, 3, H, W)``.
-        optimizer: ``"lbfgs"`` or ``"adam"``; ``lr`` overrides its step size.
+        optimizer: ``"lbfgs"`` or ``"adam"``; ``lr`` overrides its step size. Either
+            way one step is one loss evaluation (see the module docstring).
         callback: ``callback(step_record, image)`` every ``callback_every`` steps;
             returning True stops the run.
         schedule: ``"auto"`` (default): coarse-to-fine when the long side is above
@@ -116,7 +137,8 @@ def stylize(content, style, *, steps: int = DEFAULT_STEPS, size: int | None = No
             detail; ~3x less time for the same losses at 512 px). ``"single"``: all
             steps at full size. Or a list of long sides, e.g. ``[256, 512]`` (steps
             split evenly). The history is one list over all stages (``step`` and
-            ``seconds`` keep increasing; the callback image is the stage's size).
+            ``seconds`` keep increasing; the callback image is the stage's size), and
+            ``snapshots`` is keyed by step too.
         precision: ``"auto"`` (default), ``"float32"`` or ``"bfloat16"``: the dtype
             of VGG19's convolutions (:func:`nst_course.config.get_dtype`; the image
             and the losses are always float32). ``"auto"`` picks bfloat16 on CPUs
@@ -125,8 +147,7 @@ def stylize(content, style, *, steps: int = DEFAULT_STEPS, size: int | None = No
         :class:`Result` with ``image`` ``(1, 3, H, W)`` and ``history``.
     """
     device = get_device(device)
-    content_img = _as_image(content, size or (DEFAULT_SIZE if isinstance(content, str) else None),
-                            device)
+    content_img = load_image(content, source_size(content, size)).to(device)
     styles = style if isinstance(style, list | tuple) else [style]
     styles = [load_image(s).to(device) if not isinstance(s, torch.Tensor) else s for s in styles]
     vgg = load_vgg(weights, pooling, device=device, precision=precision)
@@ -165,7 +186,8 @@ def stylize(content, style, *, steps: int = DEFAULT_STEPS, size: int | None = No
     return result
 
 
-def schedule_sizes(schedule, long_side: int, steps: int, init="content") -> list[tuple[int, int]]:
+def schedule_sizes(schedule: Schedule, long_side: int, steps: int, init: Init = "content",
+                   ) -> list[tuple[int, int]]:
     """``[(long side, steps), ...]`` of the stages :func:`stylize` runs for ``schedule``."""
     if schedule == "auto":
         if long_side <= COARSE_TO_FINE_ABOVE or isinstance(init, torch.Tensor) or steps < 3:
@@ -186,10 +208,11 @@ def schedule_sizes(schedule, long_side: int, steps: int, init="content") -> list
     return list(zip(sizes, split))
 
 
-def reconstruct(target, layers, *, kind: str = "content", steps: int = 200,
-                size: int | None = None, weights: str = "gatys", pooling: str = "max",
-                seed: int = 0, init="noise", optimizer: str = "lbfgs", device=None,
-                progress: bool = True, precision: str = "auto", **kwargs) -> Result:
+def reconstruct(target: ImageSource, layers: str | Sequence[str], *, kind: str = "content",
+                steps: int = 200, size: int | None = None, weights: str = "gatys",
+                pooling: str = "max", seed: int = 0, init: Init = "noise", optimizer: str = "lbfgs",
+                device: Device = None, progress: bool = True, precision: str = "auto",
+                **kwargs) -> Result:
     """Find an image whose ``layers`` features (``kind="content"``) or Gram matrices
     (``kind="style"``) match those of ``target``, starting from white noise.
 
@@ -198,8 +221,7 @@ def reconstruct(target, layers, *, kind: str = "content", steps: int = 200,
     :func:`stylize`.
     """
     device = get_device(device)
-    target_img = _as_image(target, size or (DEFAULT_SIZE if isinstance(target, str) else None),
-                           device)
+    target_img = load_image(target, source_size(target, size)).to(device)
     layers = (layers,) if isinstance(layers, str) else tuple(layers)
     vgg = load_vgg(weights, pooling, device=device, precision=precision)
     if kind == "content":
@@ -213,14 +235,16 @@ def reconstruct(target, layers, *, kind: str = "content", steps: int = 200,
                           desc=f"{kind} from {'+'.join(layers)}", **kwargs)
 
 
-def synthesize_texture(style, *, steps: int = 200, size: int | None = None,
-                       style_layers=STYLE_LAYERS, weights: str = "gatys", **kwargs) -> Result:
+def synthesize_texture(style: ImageSource, *, steps: int = 200, size: int | None = None,
+                       style_layers: Sequence[str] = STYLE_LAYERS, weights: str = "gatys",
+                       **kwargs) -> Result:
     """Texture synthesis: style loss only (content weight 0), from white noise."""
     return reconstruct(style, style_layers, kind="style", steps=steps, size=size,
                        weights=weights, **kwargs)
 
 
-def initial_image(init, content_img, style_img, seed: int = 0) -> torch.Tensor:
+def initial_image(init: Init, content_img: torch.Tensor, style_img: torch.Tensor, seed: int = 0,
+                  ) -> torch.Tensor:
     """The starting image ``(1, 3, H, W)`` (content's size) for ``init``."""
     if isinstance(init, torch.Tensor):
         return resize(init.to(content_img.device), max(content_img.shape[-2:])).clone()
@@ -235,8 +259,9 @@ def initial_image(init, content_img, style_img, seed: int = 0) -> torch.Tensor:
     raise ValueError(f"init must be 'content', 'noise', 'style' or a tensor, not {init!r}")
 
 
-def optimize_image(objective, start: torch.Tensor, *, steps: int, optimizer: str = "lbfgs",
-                   lr: float | None = None, callback=None, callback_every: int = 10,
+def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]],
+                   start: torch.Tensor, *, steps: int, optimizer: str = "lbfgs",
+                   lr: float | None = None, callback: Callback | None = None, callback_every: int = 10,
                    snapshot_every: int | None = None, progress: bool = True,
                    desc: str = "optimize", step_offset: int = 0, time_offset: float = 0.0,
                    ) -> Result:
@@ -247,12 +272,18 @@ def optimize_image(objective, start: torch.Tensor, *, steps: int, optimizer: str
 
     Ctrl-C returns the best image so far (``stopped="interrupted"``); a NaN or
     infinite loss stops the run and returns the last good image (``stopped="nan"``).
+
+    L-BFGS runs with ``max_iter=1`` and no line search: each ``opt.step(closure)``
+    calls the closure (one forward + backward) exactly once, like Adam. With
+    ``max_iter > 1`` it would call it up to ``max_iter`` times per step, and with
+    ``line_search_fn="strong_wolfe"`` a few more per iteration.
     """
     from tqdm.auto import tqdm
 
     x = start.detach().clone().contiguous().requires_grad_(True)
     if optimizer == "lbfgs":
-        # one L-BFGS iteration per step; tolerances off so it never stops on its own
+        # one L-BFGS iteration per step, no line search: one loss evaluation per step;
+        # tolerances off so it never stops on its own
         # history: 50 pairs, fewer for huge images (each pair is 2 copies of the image; 3 at least)
         history = int(max(3, min(50, LBFGS_HISTORY_BYTES // (2 * x.numel() * x.element_size()))))
         opt = torch.optim.LBFGS([x], lr=lr or 1.0, max_iter=1, history_size=history,

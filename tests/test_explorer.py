@@ -75,6 +75,9 @@ def test_alpha_beta_matches_the_paper_convention():
     # conv4_2 of 64x64 is 512 x 8 x 8; alpha = 2 * content_weight / (C*H*W)
     assert alpha_beta(img, 1.0, 10.0) == pytest.approx(2 / (512 * 64) / 10)
     assert math.isinf(alpha_beta(img, 1.0, 0.0))
+    # pooling floors: a 70 px side is 8 px at conv4_2, not ceil(70/8) = 9 (which was ~20 % off)
+    odd = torch.zeros(1, 3, 70, 70)
+    assert alpha_beta(odd, 1.0, 10.0) == pytest.approx(2 / (512 * 8 * 8) / 10)
 
 
 def test_classify_quadrants_ranks_by_measured_losses():
