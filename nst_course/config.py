@@ -88,10 +88,15 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
 
     ``NST_COURSE_DEVICE`` in the environment overrides the automatic choice too.
     """
+    source = "device"
     if device is None:
-        device = os.environ.get("NST_COURSE_DEVICE") or None
+        device, source = os.environ.get("NST_COURSE_DEVICE") or None, "NST_COURSE_DEVICE"
     if device is not None:
-        return torch.device(device)
+        try:
+            return torch.device(device)
+        except (RuntimeError, TypeError):  # torch's message does not say where the name came from
+            raise ValueError(f"{source}={device!r} is not a device torch knows; use cpu, cuda, "
+                             "cuda:1 or mps.") from None
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
@@ -127,11 +132,13 @@ def get_dtype(precision: str = "auto", device: str | torch.device | None = None)
     :func:`native_bfloat16` (about 2x faster per step; equally good pictures, not identical pixels), else
     float32. ``NST_COURSE_PRECISION`` in the environment overrides ``"auto"``.
     """
+    source = "precision"
+    if precision == "auto" and os.environ.get("NST_COURSE_PRECISION", "auto") != "auto":
+        precision, source = os.environ["NST_COURSE_PRECISION"], "NST_COURSE_PRECISION"
     if precision == "auto":
-        precision = os.environ.get("NST_COURSE_PRECISION") or (
-            "bfloat16" if native_bfloat16(device) else "float32")
+        precision = "bfloat16" if native_bfloat16(device) else "float32"
     if precision not in PRECISIONS[1:]:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        raise ValueError(f"{source} must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     return torch.bfloat16 if precision == "bfloat16" else torch.float32
 
 
