@@ -133,17 +133,20 @@ def free_name(path) -> Path:
     return candidate
 
 
-def save_or_fallback(path, write, overwrite: bool = False) -> tuple[Path, str | None]:
-    """:func:`write_atomic`, and if that fails, the same result under another name.
+def save_or_fallback(save, path, overwrite: bool = False) -> tuple[Path, str | None]:
+    """Call ``save(path, overwrite=overwrite)``; if that fails, save under another name.
 
-    Returns ``(where it was written, None)`` or, after a failure,
-    ``(fallback path, one sentence saying why and where)``: a free name next to
-    ``path`` when ``path`` appeared meanwhile, else the same name in the
-    system's temporary folder. Raises only if the fallback fails too.
+    ``save`` is an atomic saver such as ``functools.partial(save_image, img)``.
+    Returns ``(path, None)``, or after a failure ``(fallback, message)`` where
+    the message is one sentence saying what happened and where the result
+    went: a free name next to ``path`` if ``path`` appeared meanwhile (it is
+    kept), else the same name in the system's temporary folder. For the end of
+    a long run, when losing the result would be worst. Raises
+    :class:`OutputError` only if the fallback fails too.
     """
     path = Path(path).expanduser()
     try:
-        return write_atomic(path, write, overwrite), None
+        return Path(save(path, overwrite=overwrite)), None
     except FileExistsError:
         reason = f"{path} appeared during the run and was kept, not replaced"
         candidates = [free_name(path)]
@@ -153,8 +156,8 @@ def save_or_fallback(path, write, overwrite: bool = False) -> tuple[Path, str | 
     candidates.append(free_name(Path(tempfile.gettempdir()) / path.name))
     for other in candidates:
         try:
-            write_atomic(other, write, overwrite=False)
-            return other, f"{reason}; the result was saved as {other} instead."
+            save(other, overwrite=False)
         except OSError:
             continue
-    raise OutputError(f"{reason}, and saving to {', '.join(map(str, candidates))} failed too.")
+        return other, f"{reason}; the result was saved as {other} instead."
+    raise OutputError(f"{reason}, and saving to {' or '.join(map(str, candidates))} failed too.")
