@@ -150,6 +150,20 @@ def as_image_tensor(x, name: str = "image", min_side: int = MIN_NETWORK_SIDE,
     return x.clamp(0, 1).contiguous()
 
 
+def as_image_inputs(content, style, init=None):
+    """:func:`as_image_tensor` on the inputs of ``stylize`` / ``adain_stylize``.
+
+    ``style`` may be one image or a list; ``init`` may be a tensor or a name such
+    as ``"content"``. Returns ``(content, style, init)`` checked and converted.
+    """
+    content = as_image_tensor(content, "content")
+    if isinstance(style, list | tuple):
+        style = [as_image_tensor(s, f"style {i + 1}") for i, s in enumerate(style)]
+    else:
+        style = as_image_tensor(style, "style")
+    return content, style, as_image_tensor(init, "init")
+
+
 def _sample(name: str, size: int | None) -> Image.Image:
     """The sample ``name`` of :mod:`nst_course.samples` as an RGB PIL image."""
     if name in samples.PHOTOS:

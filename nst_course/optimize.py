@@ -15,6 +15,7 @@ the lessons) then no longer equal evaluations.
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -36,7 +37,7 @@ from .config import (
     get_device,
     source_size,
 )
-from .images import load_image, resize
+from .images import as_image_inputs, load_image, resize
 from .losses import LayerWeights
 from .objective import Objective
 from .tiled import SPLIT, TiledObjective
@@ -146,6 +147,7 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
     Returns:
         :class:`Result` with ``image`` ``(1, 3, H, W)`` and ``history``.
     """
+    content, style, init = as_image_inputs(content, style, init)  # one clear ValueError each
     device = get_device(device)
     content_img = load_image(content, source_size(content, size)).to(device)
     styles = style if isinstance(style, list | tuple) else [style]
@@ -247,7 +249,11 @@ def initial_image(init: Init, content_img: torch.Tensor, style_img: torch.Tensor
                   ) -> torch.Tensor:
     """The starting image ``(1, 3, H, W)`` (content's size) for ``init``."""
     if isinstance(init, torch.Tensor):
-        return resize(init.to(content_img.device), max(content_img.shape[-2:])).clone()
+        start = resize(init.to(content_img.device), max(content_img.shape[-2:])).clone()
+        if start.shape[-2:] != content_img.shape[-2:]:
+            raise ValueError(f"init is {init.shape[-1]}x{init.shape[-2]}, not the shape of the content "
+                             f"({content_img.shape[-1]}x{content_img.shape[-2]}); resize or crop it.")
+        return start
     if init == "content":
         return content_img.clone()
     if init == "style":
@@ -335,7 +341,9 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
                     break
     except KeyboardInterrupt:
         result.stopped = "interrupted"
-        print(f"Interrupted after {len(result.history)} steps: returning the best image so far.")
+        bar.close()  # the message goes under a closed bar, not into it
+        print(f"Interrupted after {len(result.history)} steps: returning the best image so far.",
+              file=sys.stderr)
     finally:
         bar.close()
     if result.stopped in ("done", "callback") and result.history:
