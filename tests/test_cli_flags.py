@@ -8,6 +8,7 @@ what reaches :func:`nst_course.stylize` matters, a spy stands in for it (no opti
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -302,3 +303,10 @@ def test_lab_into_a_file_is_refused(tmp_path, capsys, monkeypatch):
     (tmp_path / "f").write_text("x")
     assert main(["lab", str(tmp_path / "f")]) == 2
     assert "is a file" in one_error_line(capsys)
+
+
+def test_readme_lists_every_new_flag_and_command():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for word in [*NEW_FLAGS, "nst-course adain", "--alpha", "nst-course lessons", "nst-course lab",
+                 "--student"]:
+        assert f"`{word}" in readme or f"{word} " in readme, f"README does not mention {word}"
