@@ -4,11 +4,20 @@ Each checker prints what it tried and, when something is off, *what* is off
 (shape, normalisation, batch handling, transposition), in the spirit of
 nn-zero-to-hero's ``cmp()`` (exact / approximate / maxdiff) and CS231n's
 relative error. It returns True when the function passes. A stub that raises
-``NotImplementedError`` or returns None is reported as "not yet solved".
-Introduced in notebooks/03_gram_matrices.ipynb.
+``NotImplementedError`` or returns None is reported as "not yet solved"; any
+other input a learner can type (a value instead of a function, a crash, NaN,
+the wrong type) gets one sentence about that input, never a traceback.
+
+Where each is used: :func:`check_gram_matrix`, :func:`check_style_loss`:
+notebooks/03_gram_matrices.ipynb; :func:`check_stop_when_flat`:
+notebooks/05_gatys_optimization.ipynb; :func:`check_adain` and the
+"write it yourself" checkers: notebooks/06_beyond_gatys.ipynb.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
 
 import torch
 
@@ -58,6 +67,14 @@ def _close(a, b) -> bool:
     return a.shape == b.shape and torch.allclose(a.double(), b.double(), rtol=1e-5, atol=1e-10)
 
 
+def _not_finite(label: str, out: torch.Tensor) -> str:
+    """The sentence for a result with NaN or infinite values."""
+    what = "NaN" if torch.isnan(out).any() else "infinite values"
+    return (f"{label}: your result contains {what} (for finite random inputs): look for a "
+            "division by zero, a log or sqrt of a negative number, or an uninitialised tensor "
+            "(torch.empty).")
+
+
 def _diagnose_gram(out: torch.Tensor, f: torch.Tensor) -> str:
     """Why ``out`` (right shape, wrong values) differs from the reference Gram of ``f``."""
     n, c, h, w = f.shape
@@ -83,6 +100,9 @@ def _diagnose_gram(out: torch.Tensor, f: torch.Tensor) -> str:
 
 def check_gram_matrix(fn) -> bool:
     """Check ``fn(features (N, C, H, W)) -> (N, C, C)`` against ``gram_matrix(normalize="chw")``."""
+    why = _not_a_function("check_gram_matrix", fn)
+    if why:
+        return _fail(why)
     gen = torch.Generator().manual_seed(3)
     cases = [("one image (1, 4, 3, 5)", (1, 4, 3, 5)), ("a batch (2, 6, 4, 5)", (2, 6, 4, 5))]
     try:
@@ -105,6 +125,8 @@ def check_gram_matrix(fn) -> bool:
                 else:
                     why = "expected one C x C matrix per image."
                 return _fail(f"{label}: shape {got}, expected {want}. {why}")
+            if not torch.isfinite(out).all():
+                return _fail(_not_finite(label, out))
             ref = _ref_gram(f)
             if not cmp(f"gram_matrix, {label}", out, ref):
                 return _fail(_diagnose_gram(out.detach(), f.detach()))
@@ -164,6 +186,9 @@ def check_style_loss(fn) -> bool:
                for k, s in shapes.items()}
     cases = [("default weights (1/L)", None), ("weights {conv1_1: 0.8, conv2_1: 0.2}",
                                                {"conv1_1": 0.8, "conv2_1": 0.2})]
+    why = _not_a_function("check_style_loss", fn)
+    if why:
+        return _fail(why)
     try:
         for label, weights in cases:
             out = _call(fn, feats, targets, weights)
@@ -172,6 +197,8 @@ def check_style_loss(fn) -> bool:
             if out.numel() != 1:
                 return _fail(f"{label}: return one number (shape ()), not shape "
                              f"{tuple(out.shape)}: sum the weighted layer losses.")
+            if not torch.isfinite(out).all():
+                return _fail(_not_finite(label, out))
             variants = _variants(feats, targets, weights)
             ref = variants.pop("ref")
             if not cmp(f"style_loss, {label}", out.reshape(()), ref):
@@ -187,7 +214,8 @@ def check_style_loss(fn) -> bool:
         batch = {k: torch.cat([v, v.flip(-1)]).detach() for k, v in feats.items()}
         out = _call(fn, batch, targets, None)
         ref = _variants(batch, targets, None)["ref"]
-        if out.numel() != 1 or not _close(out.reshape(()).detach(), ref.detach()):
+        if not isinstance(out, torch.Tensor) or out.numel() != 1 \
+                or not _close(out.reshape(()).detach(), ref.detach()):
             return _fail("batch handling: with features (2, C, H, W) and targets (1, C, C) the "
                          "loss should be the sum over both images (broadcast the target).")
         print(f"{'style_loss, batch of 2':28s} | approximate: True")
@@ -197,6 +225,145 @@ def check_style_loss(fn) -> bool:
     except Exception as e:  # report, do not crash the lesson
         return _fail(f"your function raised {type(e).__name__}: {e}")
     print("PASS: style_loss matches nst_course.style_loss (E_l, layer weights, batch, gradient).")
+    return True
+
+
+# --- lesson 05: a callback that stops when the loss is flat --------------------------------------
+
+def _says(answer) -> str:
+    return "None (return True or False)" if answer is None else repr(answer)
+
+
+def check_stop_when_flat(make: Callable[[float], Callable]) -> bool:
+    """Check ``make(rel_tol) -> callback(record, image) -> bool`` (notebooks/05).
+
+    The callback must remember the losses it has seen (``record.total_loss``) and
+    return True once a step lowers the loss by less than ``rel_tol`` times the
+    previous loss; each call of ``make`` starts a fresh memory. Tried on the
+    losses 100, 50, 40, 39.9 with ``rel_tol=0.01``: only the last says stop.
+    """
+    why = _not_a_function("check_stop_when_flat", make)
+    if why:
+        return _fail(why)
+    losses, expected = (100.0, 50.0, 40.0, 39.9), [False, False, False, True]
+    try:
+        try:
+            cb = _call(make, 0.01)
+        except TypeError as e:
+            return _fail(f"stop_when_flat(0.01) raised TypeError: {e}. check_stop_when_flat needs "
+                         "your function itself, check_stop_when_flat(stop_when_flat), the one that "
+                         "takes rel_tol and makes a callback (not a callback it made).")
+        if not callable(cb):
+            return _fail(f"stop_when_flat(0.01) returned a {type(cb).__name__}; return the "
+                         "callback function itself (def callback(record, image): ...; return callback).")
+        answers = []
+        for v in losses:
+            try:
+                answers.append(cb(SimpleNamespace(total_loss=v, step=len(answers) + 1), None))
+            except (IndexError, KeyError) as e:
+                return _fail(f"your callback raised {type(e).__name__} at loss {v:g} (step "
+                             f"{len(answers) + 1}): with fewer than two losses seen there is no "
+                             "previous one; return False until there is.")
+        if answers != expected:
+            said = [bool(a) for a in answers if a is not None]
+            msg = (f"for losses 100, 50, 40, 39.9 your callback said "
+                   f"[{', '.join(_says(a) for a in answers)}], expected {expected}")
+            if any(a is None for a in answers):
+                hint = "every call must return True (stop) or False (go on)."
+            elif said == [False] * 4:
+                hint = ("it never stopped: stop when the drop losses[-2] - losses[-1] is smaller "
+                        "than rel_tol * losses[-2] (a relative tolerance, not an absolute one).")
+            elif said[:3] != [False] * 3 and not said[3]:
+                hint = ("it stops while the loss still falls fast and goes on when it is flat: "
+                        "the comparison is the wrong way round (stop when the drop is *smaller*).")
+            elif said[0]:
+                hint = "the first step has no previous loss to compare with: return False."
+            else:
+                hint = "compare the last drop with rel_tol times the previous loss."
+            return _fail(f"{msg}: {hint}")
+        fresh = _call(make, 0.01)
+        # a fresh callback's first answer is False; one that shares the old memory sees a flat step
+        if fresh is cb or (callable(fresh) and fresh(SimpleNamespace(total_loss=39.9, step=1), None)):
+            return _fail("each call of stop_when_flat must start a fresh memory of losses "
+                         "(create the list inside stop_when_flat, not outside or as a default "
+                         "argument).")
+    except _Stub:
+        print(NOT_SOLVED)
+        return False
+    except Exception as e:  # report, do not crash the lesson
+        return _fail(f"your function raised {type(e).__name__}: {e}")
+    print("PASS: stop_when_flat stops at the first flat step, and each run starts afresh.")
+    return True
+
+
+# --- lesson 06: adaptive instance normalisation ---------------------------------------------------
+
+def _adain_variants(c: torch.Tensor, s: torch.Tensor, eps: float = 1e-5) -> dict[str, torch.Tensor]:
+    """Common wrong versions of AdaIN(c, s): ``{what is wrong: value}``."""
+    def stats(f, dims=(2, 3), unbiased=True):
+        return f.mean(dims, keepdim=True), (f.var(dims, keepdim=True, unbiased=unbiased) + eps).sqrt()
+
+    (cm, cs), (sm, ss) = stats(c), stats(s)
+    (cmb, csb), (smb, ssb) = stats(c, unbiased=False), stats(s, unbiased=False)
+    (cma, csa), (sma, ssa) = stats(c, (1, 2, 3)), stats(s, (1, 2, 3))
+    (cmn, csn), (smn, ssn) = stats(c, (0, 2, 3)), stats(s, (0, 2, 3))
+    return {
+        "the standard deviation: use the unbiased variance (torch.var's default, as "
+        "nst_course.adain.mean_std) plus eps, then the square root.": ssb * (c - cmb) / csb + smb,
+        "eps belongs inside the square root: sqrt(var + eps), not sqrt(var) + eps.":
+            (s.std((2, 3), keepdim=True) + eps) * (c - cm) / (c.std((2, 3), keepdim=True) + eps) + sm,
+        "you normalised the content but did not give it the style's statistics: multiply by "
+        "sigma(style), then add mu(style).": (c - cm) / cs,
+        "content and style are swapped in the statistics: subtract mu(content), divide by "
+        "sigma(content), then multiply by sigma(style) and add mu(style).": cs * (c - sm) / ss + cm,
+        "the statistics are per image *and channel*: average over H and W only (dims 2, 3), not "
+        "over the channels too.": ssa * (c - cma) / csa + sma,
+        "the statistics are per image: average over H and W only (dims 2, 3), not over the batch.":
+            ssn * (c - cmn) / csn + smn,
+        "you only moved the mean: also divide by sigma(content) and multiply by sigma(style).":
+            c - cm + sm,
+    }
+
+
+def check_adain(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> bool:
+    """Check ``fn(content_feat (N, C, H, W), style_feat (N, C, H', W')) -> (N, C, H, W)`` against
+    :func:`nst_course.adain.adain` (notebooks/06): ``sigma(s) (c - mu(c)) / sigma(c) + mu(s)``
+    with per-image, per-channel statistics over H and W."""
+    from .adain import adain, mean_std
+
+    why = _not_a_function("check_adain", fn)
+    if why:
+        return _fail(why)
+    gen = torch.Generator().manual_seed(0)
+    c = torch.randn(2, 6, 5, 7, generator=gen) * 2 + 1
+    s = torch.rand(2, 6, 4, 9, generator=gen) * 3
+    try:
+        out = _call(fn, c.clone(), s.clone())
+        if not isinstance(out, torch.Tensor):
+            return _fail(f"return a torch.Tensor, not {type(out).__name__}.")
+        if out.shape != c.shape:
+            hint = (" (the style's shape: the result keeps the content's layout)"
+                    if out.shape == s.shape else "")
+            return _fail(f"shape {tuple(out.shape)}, expected the content's {tuple(c.shape)}{hint}.")
+        if not torch.isfinite(out).all():
+            return _fail(_not_finite("adain", out))
+        ref = adain(c, s)
+        err = (out.float() - ref).abs().max().item()
+        if err > 1e-4:
+            for why, value in _adain_variants(c, s).items():
+                if torch.allclose(out.float(), value, rtol=1e-4, atol=1e-4):
+                    return _fail(f"max difference {err:.2e} from nst_course.adain.adain: {why}")
+            m, _ = mean_std(out.float())
+            hint = ("the means are right, check the standard deviation (var + eps, then sqrt; "
+                    "unbiased var)" if torch.allclose(m, mean_std(s)[0], atol=1e-4)
+                    else "the per-channel means differ from the style's: average over H and W only")
+            return _fail(f"max difference {err:.2e} from nst_course.adain.adain: {hint}")
+    except _Stub:
+        print(NOT_SOLVED)
+        return False
+    except Exception as e:  # report, do not crash the lesson
+        return _fail(f"your function raised {type(e).__name__}: {e}")
+    print(f"PASS: adain matches nst_course.adain.adain (max difference {err:.1e}).")
     return True
 
 

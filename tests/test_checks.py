@@ -106,3 +106,182 @@ def test_rel_error_and_cmp(capsys):
     assert checks.rel_error(x, x + 1) == pytest.approx(1 / 3)
     assert checks.cmp("x", x, x) and not checks.cmp("x", x, x + 1)
     assert "maxdiff" in capsys.readouterr().out
+
+
+# --- check_stop_when_flat (lesson 05) --------------------------------------------------------------
+
+def right_stop_when_flat(rel_tol=0.01):
+    losses = []
+
+    def callback(record, image):
+        losses.append(record.total_loss)
+        return len(losses) >= 2 and losses[-2] - losses[-1] < rel_tol * losses[-2]
+
+    return callback
+
+
+def _absolute(rel_tol=0.01):
+    losses = []
+
+    def callback(record, image):
+        losses.append(record.total_loss)
+        return len(losses) >= 2 and losses[-2] - losses[-1] < rel_tol
+
+    return callback
+
+
+def _reversed(rel_tol=0.01):
+    losses = []
+
+    def callback(record, image):
+        losses.append(record.total_loss)
+        return len(losses) >= 2 and losses[-2] - losses[-1] > rel_tol * losses[-2]
+
+    return callback
+
+
+def _no_first_check(rel_tol=0.01):
+    losses = []
+
+    def callback(record, image):
+        losses.append(record.total_loss)
+        return losses[-2] - losses[-1] < rel_tol * losses[-2]
+
+    return callback
+
+
+_SHARED = []
+
+
+def _shared_memory(rel_tol=0.01):
+    def callback(record, image):
+        _SHARED.append(record.total_loss)
+        return len(_SHARED) >= 2 and _SHARED[-2] - _SHARED[-1] < rel_tol * _SHARED[-2]
+
+    return callback
+
+
+def _returns_none(rel_tol=0.01):
+    losses = []
+
+    def callback(record, image):
+        losses.append(record.total_loss)
+        if len(losses) >= 2 and losses[-2] - losses[-1] < rel_tol * losses[-2]:
+            return True
+
+    return callback
+
+
+WRONG_STOPPERS = {
+    "absolute tolerance": (_absolute, "never stopped"),
+    "reversed": (_reversed, "wrong way round"),
+    "no first-step check": (_no_first_check, "no previous one"),
+    "shared memory": (_shared_memory, "fresh memory"),
+    "returns None": (_returns_none, "True (stop) or False"),
+    "returns a value": (lambda rel_tol=0.01: 3, "return the callback function itself"),
+    "called it": (right_stop_when_flat(), "needs your function itself"),
+    "stops at once": (lambda rel_tol=0.01: (lambda record, image: True), "expected"),
+    "crash": (lambda rel_tol=0.01: (lambda record, image: record.loss), "raised AttributeError"),
+}
+
+
+def test_right_stop_when_flat_passes(capsys):
+    assert checks.check_stop_when_flat(right_stop_when_flat)
+    assert "PASS" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", list(WRONG_STOPPERS))
+def test_wrong_stop_when_flat_is_named(name, capsys):
+    _SHARED.clear()
+    fn, hint = WRONG_STOPPERS[name]
+    assert not checks.check_stop_when_flat(fn)
+    out = capsys.readouterr().out
+    assert "FAIL" in out and hint in out, out
+
+
+# --- check_adain (lesson 06) -----------------------------------------------------------------------
+
+def _stats(f, dims=(2, 3), unbiased=True, eps=1e-5):
+    return f.mean(dims, keepdim=True), (f.var(dims, keepdim=True, unbiased=unbiased) + eps).sqrt()
+
+
+def right_adain(c, s):
+    (cm, cs), (sm, ss) = _stats(c), _stats(s)
+    return ss * (c - cm) / cs + sm
+
+
+WRONG_ADAIN = {
+    "biased var": (lambda c, s: (lambda a, b: b[1] * (c - a[0]) / a[1] + b[0])(
+        _stats(c, unbiased=False), _stats(s, unbiased=False)), "unbiased variance"),
+    "normalised only": (lambda c, s: (c - _stats(c)[0]) / _stats(c)[1], "style's statistics"),
+    "over channels too": (lambda c, s: (lambda a, b: b[1] * (c - a[0]) / a[1] + b[0])(
+        _stats(c, (1, 2, 3)), _stats(s, (1, 2, 3))), "and channel"),
+    "over the batch": (lambda c, s: (lambda a, b: b[1] * (c - a[0]) / a[1] + b[0])(
+        _stats(c, (0, 2, 3)), _stats(s, (0, 2, 3))), "not over the batch"),
+    "mean only": (lambda c, s: c - _stats(c)[0] + _stats(s)[0], "only moved the mean"),
+    "swapped": (lambda c, s: _stats(c)[1] * (c - _stats(s)[0]) / _stats(s)[1] + _stats(c)[0], "swapped"),
+    "style shape": (lambda c, s: s, "style's shape"),
+    "nan": (lambda c, s: right_adain(c, s) / 0 * 0, "contains NaN"),
+    "list": (lambda c, s: right_adain(c, s).tolist(), "not list"),
+    "crash": (lambda c, s: c @ s, "raised RuntimeError"),
+    "not a function": (3.0, "needs your function itself"),
+}
+
+
+def test_right_adain_passes(capsys):
+    from nst_course.adain import adain
+
+    assert checks.check_adain(right_adain)
+    assert checks.check_adain(adain)
+    assert "PASS" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", list(WRONG_ADAIN))
+def test_wrong_adain_is_named(name, capsys):
+    fn, hint = WRONG_ADAIN[name]
+    assert not checks.check_adain(fn)
+    out = capsys.readouterr().out
+    assert "FAIL" in out and hint in out, out
+
+
+def test_stubs_of_the_new_checkers_are_not_yet_solved(capsys):
+    assert not checks.check_stop_when_flat(stub)
+    assert not checks.check_stop_when_flat(lambda rel_tol=0.01: None)
+    assert not checks.check_adain(stub)
+    out = capsys.readouterr().out
+    assert out.count("not yet solved") == 3 and "FAIL" not in out
+
+
+def test_nan_results_are_named_not_diagnosed(capsys):
+    assert not checks.check_gram_matrix(lambda f: right_gram(f) * float("nan"))
+    assert not checks.check_style_loss(lambda f, t, w=None: right_style_loss(f, t, w) * float("nan"))
+    out = capsys.readouterr().out
+    assert out.count("contains NaN") == 2 and "no common mistake" not in out, out
+
+
+# --- any input a learner can type gets a sentence, never a traceback ----------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_values = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=5),
+    st.lists(st.floats(allow_nan=True), max_size=3),
+    st.builds(lambda shape, fill: torch.full(shape, fill),
+              st.lists(st.integers(0, 3), max_size=4).map(tuple),
+              st.floats(allow_nan=True, allow_infinity=True, width=32)),
+)
+_CHECKERS = [checks.check_gram_matrix, checks.check_style_loss, checks.check_stop_when_flat,
+             checks.check_adain]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=_values, as_function=st.booleans(), checker=st.sampled_from(_CHECKERS))
+def test_checkers_answer_any_input_with_a_sentence(value, as_function, checker, capsys):
+    fn = (lambda *args, **kwargs: value) if as_function else value
+    ok = checker(fn)
+    out = capsys.readouterr().out.strip()
+    assert ok is False  # a constant is never right
+    assert out and "Traceback" not in out
+    last = out.splitlines()[-1]
+    assert last.startswith("FAIL: ") or last == checks.NOT_SOLVED, out
