@@ -89,6 +89,14 @@ def test_the_wheel_carries_every_lesson(wheel_env):
         assert (lessons / name).read_bytes() == (ROOT / "notebooks" / name).read_bytes()
 
 
+def test_the_wheel_carries_every_module(wheel_env):
+    python, lessons, env = wheel_env
+    (installed,) = python.parents[1].glob("lib/python*/site-packages/nst_course")
+    ours = {p.relative_to(ROOT / "nst_course") for p in (ROOT / "nst_course").rglob("*.py")}
+    assert ours <= {p.relative_to(installed) for p in installed.rglob("*.py")}, \
+        "a subpackage is missing from the wheel: list it in pyproject.toml [tool.setuptools] packages"
+
+
 def test_nst_course_comes_from_the_wheel_not_the_repo(wheel_env):
     python, lessons, env = wheel_env
     p = _run([python, "-c", "import json, nst_course, nst_course.lessons as L; "
