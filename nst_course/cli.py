@@ -7,6 +7,8 @@
     nst-course adain CONTENT STYLE -o OUT [--alpha A]
     nst-course lessons [DIR] [--student]      copy the lessons out of the installed package
     nst-course lab [DIR]                      ... and open lesson 00 in JupyterLab
+    nst-course train STYLE[,STYLE2] -o NET.pt [--minutes 10] [--width 16] [--size 128]
+    nst-course apply NET.pt PHOTO -o OUT [--mix 0.2,0.8]   a trained fast network (lesson 07)
 
 ``stylize`` takes the options a jcjohnson/neural-style user expects (``--original-colors``,
 ``--style-scale``, ``STYLE1,STYLE2`` with ``--style-blend-weights``, ``--init-image``,
@@ -66,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="check weights, device and speed on this machine")
     sub.add_parser("bench", help="seconds per step vs a plain implementation (`nst-course bench --help`)")
     _course_commands(sub)
+    _train_commands(sub)
     return p
 
 
@@ -81,7 +84,7 @@ def main(argv=None) -> int:
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.showwarning = _show_note
             return {"stylize": _stylize, "samples": _samples, "doctor": _doctor, "adain": _adain,
-                    "lessons": _lessons, "lab": _lab}[args.command](args)
+                    "lessons": _lessons, "lab": _lab, "train": _train, "apply": _apply}[args.command](args)
     except KeyboardInterrupt:
         print("nst-course: interrupted.", file=sys.stderr)
         return 130
@@ -383,6 +386,9 @@ def _run_stylize(args, content, styles, **kwargs):
                     c = F.interpolate(content.to(img), size=img.shape[-2:], mode="bilinear",
                                       align_corners=False)
                     img = combine_luminance(img, c)
+                if args.mask is not None:  # as masked_stylize returns it: the content where unmasked
+                    keep = sum(args.mask_tensors).to(img).clamp(0, 1)
+                    img = keep * img + (1 - keep) * content.to(img)
                 path = _snapshot_path(out, rec.step)
                 try:
                     save_image(img, path, overwrite=args.force)
@@ -523,3 +529,113 @@ def _launch(cmd: list[str], folder: Path) -> int:
 
     print(f"Opening {folder / cmd[3]} in JupyterLab (Ctrl-C twice to stop)", file=sys.stderr)
     return subprocess.call(cmd, cwd=folder)
+
+
+# --- train, apply (lesson 07) --------------------------------------------------------------------
+
+def _train_commands(sub) -> None:
+    from .training import STYLE_WEIGHT, TV_WEIGHT
+
+    t = sub.add_parser("train", formatter_class=_Help,
+                       help="train a fast style network (Johnson et al.) for STYLE on this machine")
+    t.add_argument("style", help="path, URL or sample name; several separated by commas make one "
+                                 "network for all of them (mix them with `apply --mix`)")
+    t.add_argument("-o", "--output", required=True, help="where to save the network (.pt); saved "
+                   "every minute while training, and Ctrl-C keeps the last complete step")
+    t.add_argument("--minutes", type=float, default=10.0, help="training time")
+    t.add_argument("--steps", type=int, default=None,
+                   help="stop after this many steps, if before --minutes (default: no limit)")
+    t.add_argument("--size", type=int, default=128, help="side of the square training crops in "
+                   "pixels; the style image is loaded at twice this, the size to apply it at")
+    t.add_argument("--width", type=int, default=16, help="channels of the first layer (Johnson "
+                   "et al.: 32; 8 trains faster, paints coarser)")
+    t.add_argument("--batch-size", type=int, default=4)
+    t.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
+    t.add_argument("--style-weight", type=float, default=STYLE_WEIGHT)
+    t.add_argument("--tv-weight", type=float, default=TV_WEIGHT)
+    t.add_argument("--weights", choices=["gatys", "torchvision", "random"], default="gatys",
+                   help="VGG19 of the loss")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+    a = sub.add_parser("apply", formatter_class=_Help,
+                       help="stylize PHOTO with a network made by `nst-course train` (one pass)")
+    a.add_argument("net", help="a .pt file written by `nst-course train`")
+    a.add_argument("photo", help="path, http(s) URL or sample name")
+    a.add_argument("-o", "--output", required=True, help="where to write the result (.png/.jpg)")
+    a.add_argument("--mix", default=None, help="comma-separated weights, one per style of the "
+                   "network, e.g. 0.2,0.8 (default: the first style)")
+    a.add_argument("--size", type=int, default=256, help="long side of the photo in pixels")
+    a.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+
+
+def _train(args) -> int:
+    import math
+
+    import torch
+
+    from .feedforward import StyleNet, count_parameters
+    from .files import check_writable
+    from .images import load_image
+    from .training import TRAIN_PHOTOS, make_objectives, photo, train
+    from .vgg import load_vgg
+
+    if not (math.isfinite(args.minutes) and args.minutes > 0):
+        raise ValueError(f"--minutes must be a number above 0, got {args.minutes}.")
+    if args.steps is not None:
+        _check_positive("steps", args.steps)
+    _check_positive("size", args.size, 32)
+    _check_positive("width", args.width)
+    _check_positive("batch-size", args.batch_size)
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        raise ValueError(f"--lr must be a number above 0, got {args.lr}.")
+    for name in ("style_weight", "tv_weight"):
+        if not (math.isfinite(getattr(args, name)) and getattr(args, name) >= 0):
+            raise ValueError(f"--{name.replace('_', '-')} must be a number >= 0, got {getattr(args, name)}.")
+    out = Path(args.output)
+    if out.suffix.lower() not in (".pt", ".pth"):
+        raise ValueError(f"{out}: name the network file with .pt (e.g. {out.with_suffix('.pt').name}).")
+    check_writable(out, args.force)
+    names = _split(args.style, "STYLE")
+    styles = [load_image(n, 2 * args.size) for n in names]
+    torch.manual_seed(args.seed)
+    net = StyleNet([Path(n).stem for n in names], width=args.width)
+    objectives = make_objectives(styles, load_vgg(args.weights, precision="auto"),
+                                 style_weight=args.style_weight, tv_weight=args.tv_weight)
+    photos = [photo(n, 3 * args.size) for n in TRAIN_PHOTOS]
+    print(f"Training a {count_parameters(net):,}-parameter network for {', '.join(names)} on "
+          f"{len(photos)} photos: {args.minutes:g} min"
+          + (f" or {args.steps} steps" if args.steps else ""), file=sys.stderr)
+    result = train(net, styles, photos, minutes=args.minutes, steps=args.steps,
+                   batch_size=args.batch_size, crop=args.size, lr=args.lr, objectives=objectives,
+                   seed=args.seed, checkpoint=out, overwrite=args.force)
+    how = {"done": "", "interrupted": " (interrupted: the last complete step was kept)",
+           "nan": " (stopped: the loss became NaN; the last good weights were kept)"}
+    print(f"Wrote {out}: {len(result.history)} steps in {result.seconds:.0f} s"
+          f"{how.get(result.stopped, '')}", file=sys.stderr)
+    return 0 if result.stopped in ("done", "interrupted") else 1
+
+
+def _apply(args) -> int:
+    import time
+
+    from .feedforward import apply_net, load_net
+    from .files import check_writable
+    from .images import IMAGE_SUFFIXES, load_image, save_image
+
+    _check_positive("size", args.size, 32)
+    out = Path(args.output)
+    if out.suffix.lower() not in IMAGE_SUFFIXES:
+        raise ValueError(f"{out}: unknown image type '{out.suffix}'; use .png or .jpg.")
+    check_writable(out, args.force)
+    net = load_net(args.net)
+    mix = _numbers(args.mix, "--mix") if args.mix is not None else None
+    net.style_vector(mix)  # refuses a wrong mix before the photo is loaded
+    img = load_image(args.photo, args.size)
+    t0 = time.perf_counter()
+    result = apply_net(net, img, mix)
+    seconds = time.perf_counter() - t0
+    save_image(result, out, overwrite=args.force)
+    h, w = result.shape[-2:]
+    what = ", ".join(f"{n} {v:.2g}" for n, v in zip(net.styles, net.style_vector(mix)[0].tolist()))
+    print(f"Wrote {out} ({w}x{h}, {what}, {seconds * 1000:.0f} ms)", file=sys.stderr)
+    return 0
