@@ -98,7 +98,7 @@ def _diagnose_gram(out: torch.Tensor, f: torch.Tensor) -> str:
     return "values differ and no common mistake explains it; compare with the formula above."
 
 
-def check_gram_matrix(fn) -> bool:
+def check_gram_matrix(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
     """Check ``fn(features (N, C, H, W)) -> (N, C, C)`` against ``gram_matrix(normalize="chw")``."""
     why = _not_a_function("check_gram_matrix", fn)
     if why:
@@ -172,7 +172,7 @@ def _variants(features, targets, weights):
     }
 
 
-def check_style_loss(fn) -> bool:
+def check_style_loss(fn: Callable[..., torch.Tensor]) -> bool:
     """Check ``fn(features, target_grams, layer_weights=None) -> scalar`` against the package.
 
     ``features``: ``{layer: (1, C, H, W)}``; ``target_grams``: ``{layer: (1, C, C)}``

@@ -126,7 +126,8 @@ class MaskedObjective(Objective):
             raise ValueError(f"{n_styles} style images but {len(self.masks)} masks")
         super().__init__(vgg, content_img, style_imgs, **kwargs)
 
-    def style_targets_for(self, style_imgs: Images, blend: Sequence[float] | None = None):
+    def style_targets_for(self, style_imgs: Images, blend: Sequence[float] | None = None,
+                          ) -> list[dict[str, torch.Tensor]]:
         """One ``{layer: (1, C, C)}`` per style image (not blended: each has its region)."""
         imgs = list(style_imgs) if isinstance(style_imgs, list | tuple) else [style_imgs]
         blend = list(blend) if blend is not None else [1.0] * len(imgs)
@@ -137,7 +138,7 @@ class MaskedObjective(Objective):
             return [Objective.representations(self, img, (), self.style_layers)[1] for img in imgs]
 
     def representations(self, img: torch.Tensor, content_layers: Sequence[str],
-                        style_layers: Sequence[str]):
+                        style_layers: Sequence[str]) -> tuple[dict, dict]:
         """Content features, and per style layer the list of :func:`masked_gram` (one per mask)."""
         feats = self.features(img, tuple(dict.fromkeys((*content_layers, *style_layers))))
         return ({name: feats[name] for name in content_layers},

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import torch
 
-from .config import CONTENT_LAYERS, STYLE_LAYERS
-from .losses import gatys_ratio
+from .config import CONTENT_LAYERS, STYLE_LAYERS, Init
+from .losses import LayerWeights, gatys_ratio
 from .objective import Objective
 from .optimize import stylize
-from .vgg import feature_shapes, load_vgg
+from .vgg import VGG19, feature_shapes, load_vgg
 
 #: style-layer sets of Gatys Fig. 3 (rows A, C, E of the paper)
 LAYER_SETS = {
@@ -65,8 +65,9 @@ class Run:
                 f"total={self.total_loss:.4g}, {self.seconds:.1f} s)")
 
 
-def measure(image, content_img, style_img, *, style_layers=STYLE_LAYERS, content_layers=CONTENT_LAYERS,
-            style_layer_weights=None, vgg=None) -> tuple[float, float]:
+def measure(image: torch.Tensor, content_img: torch.Tensor, style_img: torch.Tensor, *,
+            style_layers: Sequence[str] = STYLE_LAYERS, content_layers: Sequence[str] = CONTENT_LAYERS,
+            style_layer_weights: LayerWeights = None, vgg: VGG19 | None = None) -> tuple[float, float]:
     """Unweighted ``(content_loss, style_loss)`` of ``image`` ``(1, 3, H, W)``."""
     vgg = vgg or load_vgg()
     obj = Objective(vgg, content_img, style_img, content_layers=content_layers,
@@ -76,15 +77,16 @@ def measure(image, content_img, style_img, *, style_layers=STYLE_LAYERS, content
     return parts["content"].item(), parts["style"].item()
 
 
-def alpha_beta(content_img, content_weight: float, style_weight: float) -> float:
+def alpha_beta(content_img: torch.Tensor, content_weight: float, style_weight: float) -> float:
     """The paper's alpha/beta for our weights (content layer conv4_2 of ``content_img``)."""
     if not style_weight:
         return math.inf
     return gatys_ratio(content_weight, style_weight, feature_shapes(*content_img.shape[-2:])["conv4_2"])
 
 
-def run_one(content_img, style_img, *, style_weight: float, steps: int, content_weight: float = 1.0,
-            style_layers=STYLE_LAYERS, style_layer_weights=None, init="content", seed: int = 0,
+def run_one(content_img: torch.Tensor, style_img: torch.Tensor, *, style_weight: float, steps: int,
+            content_weight: float = 1.0, style_layers: Sequence[str] = STYLE_LAYERS,
+            style_layer_weights: LayerWeights = None, init: Init = "content", seed: int = 0,
             **kwargs) -> Run:
     """:func:`~nst_course.stylize` without a progress bar, measured on its final image."""
     r = stylize(content_img, style_img, steps=steps, content_weight=content_weight,
@@ -99,7 +101,7 @@ def run_one(content_img, style_img, *, style_weight: float, steps: int, content_
                init if isinstance(init, str) else "tensor", r.seconds)
 
 
-def run_grid(content_img, style_img, style_weights: Sequence[float],
+def run_grid(content_img: torch.Tensor, style_img: torch.Tensor, style_weights: Sequence[float],
              layer_sets: Mapping[str, Sequence[str]] = LAYER_SETS, *, steps: int,
              **kwargs) -> dict[tuple[str, float], Run]:
     """One :class:`Run` per (layer-set label, style weight); ``kwargs`` go to :func:`run_one`."""
@@ -201,7 +203,7 @@ def grid_figure(runs: Mapping[tuple[str, float], Run], style_weights=None, label
     return fig
 
 
-def quadrant_runs(content_img, style_img, *, steps: int, seed: int = 0,
+def quadrant_runs(content_img: torch.Tensor, style_img: torch.Tensor, *, steps: int, seed: int = 0,
                   reuse: Mapping[str, Run] | None = None) -> dict[str, Run]:
     """The four images of the in-class problem, keyed by their :data:`QUADRANTS` description.
 

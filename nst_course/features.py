@@ -12,13 +12,17 @@ Introduced in notebooks/01_cnn_features.ipynb.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 
 from .config import STYLE_LAYERS
-from .vgg import receptive_field
+from .vgg import VGG19, receptive_field
+
+if TYPE_CHECKING:  # widgets imports ipywidgets: only when the exercise is made
+    from .widgets import SortingExercise
 
 
 def layer_stats(features: Mapping[str, torch.Tensor]) -> list[dict]:
@@ -81,7 +85,7 @@ def pca_rgb(features: torch.Tensor, size: tuple[int, int] | None = None) -> torc
     return rgb
 
 
-def representation_images(model, img: torch.Tensor, layers) -> dict[str, torch.Tensor]:
+def representation_images(model: VGG19, img: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.Tensor]:
     """``{layer: (1, 3, H, W)}``: :func:`pca_rgb` of each layer, all at ``img``'s size."""
     with torch.no_grad():
         feats = model(img, layers)
@@ -94,7 +98,7 @@ SORT_LETTERS = dict(zip(STYLE_LAYERS, "STYLE"))
 SORT_SHOWN = "ETLSY"
 
 
-def layer_sorting_exercise(model, img: torch.Tensor):
+def layer_sorting_exercise(model: VGG19, img: torch.Tensor) -> SortingExercise:
     """Ayala & Wolters' in-class problem for ``img``: five representations labelled E T L S Y.
 
     Returns a :class:`~nst_course.widgets.SortingExercise` (answer ``"STYLE"``) whose

@@ -82,7 +82,8 @@ class Objective:
         self.content_targets = {name: f.float() for name, f in content.items()}
 
     @torch.no_grad()
-    def style_targets_for(self, style_imgs: Images, blend: Sequence[float] | None = None):
+    def style_targets_for(self, style_imgs: Images, blend: Sequence[float] | None = None,
+                          ) -> dict[str, torch.Tensor]:
         """``{layer: (1, C, C)}``: the Gram matrices of the style image(s), blended."""
         imgs = list(style_imgs) if isinstance(style_imgs, list | tuple) else [style_imgs]
         blend = list(blend) if blend is not None else [1.0] * len(imgs)
@@ -106,7 +107,7 @@ class Objective:
         return speed.gram_matrix(features) if self.fast else gram_matrix(features)
 
     def representations(self, img: torch.Tensor, content_layers: Sequence[str],
-                        style_layers: Sequence[str]):
+                        style_layers: Sequence[str]) -> tuple[dict, dict]:
         """``({content layer: features}, {style layer: Gram matrix})`` of ``img``."""
         feats = self.features(img, tuple(dict.fromkeys(tuple(content_layers) + tuple(style_layers))))
         return ({name: feats[name] for name in content_layers},

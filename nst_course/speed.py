@@ -20,7 +20,7 @@ measured with ``nst-course bench``):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -84,7 +84,8 @@ def gram_matrix(features: torch.Tensor, normalize: str = "chw") -> torch.Tensor:
     return FusedGram.apply(features.reshape(n, c, h * w)) / GRAM_NORMALISATIONS[normalize](c, h, w)
 
 
-def features(vgg, img: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.Tensor]:
+def features(vgg: Callable[..., dict[str, torch.Tensor]], img: torch.Tensor, layers: Sequence[str],
+             ) -> dict[str, torch.Tensor]:
     """``vgg(img, layers)`` left in the network's own layout and dtype (no copies).
 
     For a :class:`~nst_course.vgg.VGG19`: ``channels_last`` and, from a bfloat16

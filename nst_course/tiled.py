@@ -16,7 +16,9 @@ sum over positions. So :class:`TiledObjective` computes the same loss as
    bands (halo included) add up to exactly the full-image gradient.
 
 Costs one extra forward pass of the first two blocks (~+15 % per step); the
-memory of the early layers is that of one band.
+memory of the early layers is that of one band. Part of the speed layer
+(:mod:`nst_course.speed`): ``stylize`` switches to it above ``TILED_ABOVE`` pixels,
+and ``tests/test_speed_features.py`` checks it equals the plain objective.
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ class TiledObjective(Objective):
         super().__init__(vgg, content_img, style_imgs, **kwargs)
 
     def representations(self, img: torch.Tensor, content_layers: Sequence[str],
-                        style_layers: Sequence[str]):
+                        style_layers: Sequence[str]) -> tuple[dict, dict]:
         """As :meth:`Objective.representations`: the style layers up to pool2 come out of
         the bands as Gram sums; pool2's output, pasted together, feeds the deeper layers."""
         split = LAYERS.index(SPLIT)

@@ -1,7 +1,7 @@
 """VGG19 feature extractor with the layer names of Gatys et al.
 
 **Layer names.** ``conv{block}_{i}`` is the *rectified* response (after the ReLU)
-of the i-th conv layer of a block, exactly as the paper and the seeds use it:
+of the i-th conv layer of a block, exactly as the paper and the lecture slides use it:
 content from ``conv4_2``, style from ``conv1_1 … conv5_1``. ``pool{block}`` is
 the pooling layer that ends a block. Introduced in notebooks/01_cnn_features.ipynb.
 
@@ -21,6 +21,7 @@ source's own preprocessing happens inside.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .config import get_device, get_dtype
+from .config import Device, get_device, get_dtype
 from .weights import VGG19_GATYS, WeightsError, bundled, sha256_file  # noqa: F401 (re-exported)
 
 #: channels of the 16 conv layers, by block (VGG19 "E" configuration)
@@ -126,7 +127,7 @@ class VGG19(nn.Module):
                 conv.weight.copy_(w)
                 conv.bias.copy_(b)
 
-    def forward(self, x: torch.Tensor, layers=None, *, keep_format: bool = False,
+    def forward(self, x: torch.Tensor, layers: Sequence[str] | None = None, *, keep_format: bool = False,
                 ) -> dict[str, torch.Tensor]:
         """Activations ``{name: (N, C, H', W')}`` for ``layers`` (default: all of them).
 
@@ -144,7 +145,7 @@ class VGG19(nn.Module):
         out = self.run(x, LAYERS[0], LAYERS[last], layers, as_float=not keep_format)
         return out if keep_format else {k: v.contiguous() for k, v in out.items()}
 
-    def run(self, x: torch.Tensor, first: str, last: str, wanted=(), as_float: bool = True,
+    def run(self, x: torch.Tensor, first: str, last: str, wanted: Sequence[str] = (), as_float: bool = True,
             ) -> dict[str, torch.Tensor]:
         """Apply the layers ``first`` ... ``last`` to ``x`` (the activation before ``first``,
         or the preprocessed image); ``{name: activation}`` for ``wanted`` plus ``last``,
@@ -179,7 +180,7 @@ def _cached(weights: str, pooling: str, padding: str, device: str, dtype: torch.
 
 
 def load_vgg(weights: str = "gatys", pooling: str = "max", padding: str = "zeros",
-             device=None, precision: str = "float32") -> VGG19:
+             device: Device = None, precision: str = "float32") -> VGG19:
     """A frozen :class:`VGG19` on ``device``, built once per process and shared.
 
     ``precision``: ``"float32"`` (default: exact features to look at), ``"bfloat16"``
