@@ -8,6 +8,14 @@ The lessons are executed once with nbclient into ``build/executed[-fast]/`` and 
 until a lesson changes. ``NST_COURSE_FAST=1`` (or ``--fast``) builds the small, quick
 version; without it the pictures are real and the build takes a while on a CPU.
 
+In class, nothing is given away: stored widget state keeps empty feedback and unanswered
+choices (:func:`scrub_widget_state`), and cells tagged ``solution`` sit in a closed
+``<details>`` (on a later fragment in the slides). Every figure gets alt text from its
+titles (``nst_course.plotting.describe_figures`` runs in the kernel) or from the cell's
+``alt`` metadata field. Slides: arrows visit every slide (``navigationMode: linear``),
+code wraps, figures fit the slide, long plumbing code is hidden; no font or script is
+fetched from outside the folder.
+
     python tools/build_site.py html   [--out site]   [--fast] [--no-execute] [LESSON ...]
     python tools/build_site.py slides [--out slides] [--fast] [--no-execute] [LESSON ...]
 """
@@ -15,6 +23,7 @@ version; without it the pictures are real and the build takes a while on a CPU.
 from __future__ import annotations
 
 import argparse
+import base64
 import html
 import os
 import re
@@ -33,6 +42,37 @@ STATIC = "_static"
 MATHJAX_PARTS = ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "extensions",
                  "jax/input/TeX", "jax/output/CommonHTML", "jax/element", "fonts/HTML-CSS/TeX/woff"]
 LINK = re.compile(r'href="((?:\./)?\d\d_[A-Za-z0-9_]+)\.ipynb(#[^"]*)?"')
+SOLUTION_SUMMARY = "Answer (try it yourself first)"
+HIDE_INPUT_LINES = 3  # on slides, a cell showing a figure or widget hides code longer than this
+BUILD_VERSION = 2  # executed copies of an older build (no figure descriptions) are run again
+FIGURE_HOOK = "from nst_course.plotting import describe_figures; describe_figures()"
+PLACEHOLDER_ALT = "No description has been provided for this image"
+#: CSS added to every page: widgets in the page's font, solutions as closed blocks
+PAGE_CSS = """
+.jupyter-widgets, .jupyter-widgets select, .jupyter-widgets button, .jupyter-widgets input,
+.jupyter-widgets .widget-html-content, .jupyter-widgets .widget-label {
+  font-family: var(--nst-font) !important; }
+details.nst-solution { border-left: 4px solid #c9a227; padding: .2em .8em; margin: .5em 0; }
+details.nst-solution > summary, details.nst-answer > summary {
+  cursor: pointer; font-weight: bold; font-family: var(--nst-font); }
+"""
+SITE_CSS = ":root { --nst-font: var(--jp-content-font-family); }"
+#: slides: one font, wrapped code, figures within the slide
+SLIDES_CSS = """
+:root { --nst-font: "Source Sans Pro", Helvetica, Arial, sans-serif; }
+.reveal { font-family: var(--nst-font); }
+.reveal h1, .reveal h2, .reveal h3, .reveal h4 { font-family: var(--nst-font); text-transform: none; }
+.reveal pre, .reveal code, .reveal .highlight pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+.reveal .jp-Cell pre { box-sizing: border-box; max-width: 100%; margin: 0; }
+.reveal .slides section:not(.stack) { max-height: 100%; overflow-y: auto; overflow-x: hidden; }
+.reveal .jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+.reveal img { max-width: 100%; max-height: 600px; height: auto; object-fit: contain; }
+.reveal table { max-width: 100%; display: block; overflow-x: auto; }
+.reveal .jp-Cell, .reveal .jp-OutputArea, .reveal .jp-OutputArea-child,
+.reveal .jp-OutputArea-output { max-width: 100%; min-width: 0; }
+.reveal .jupyter-widgets { max-width: 100%; flex-wrap: wrap; }
+.reveal .MathJax_CHTML { white-space: normal; }
+"""
 
 
 class MissingAssets(RuntimeError):
@@ -53,18 +93,23 @@ def copy_assets(out: Path, slides: bool) -> None:
         shutil.copytree(src, dst, dirs_exist_ok=True) if src.is_dir() else shutil.copy2(src, dst)
     wdist = NODE / "@jupyter-widgets" / "html-manager" / "dist"
     (static / "widgets").mkdir(exist_ok=True)
-    fonts = out / "@jupyter-widgets" / "html-manager" / "dist"  # where embed-amd.js looks for icons
+    fonts = out / "@jupyter-widgets"  # where embed-amd.js asks for its icon fonts (seen in Chromium)
     fonts.mkdir(parents=True, exist_ok=True)
     for f in wdist.iterdir():
         if f.name == "embed-amd.js":
             shutil.copy2(f, static / "widgets" / f.name)
         elif f.suffix in (".woff", ".woff2", ".ttf", ".eot", ".svg"):
             shutil.copy2(f, fonts / f.name)
-    # lessons draw no mermaid diagrams; a stub keeps the template from reaching for a CDN
-    (static / "mermaid-stub.mjs").write_text("export default { initialize() {}, run() {} };\n")
     if slides:
         for part in ("dist", "plugin"):
             shutil.copytree(NODE / "reveal.js" / part, static / "reveal.js" / part, dirs_exist_ok=True)
+        for theme in (static / "reveal.js" / "dist" / "theme").glob("*.css"):
+            theme.write_text(offline_css(theme.read_text()))
+
+
+def offline_css(css: str) -> str:
+    """A style sheet without ``@import url(https://...)`` (the reveal.js themes fetch Google Fonts)."""
+    return re.sub(r"@import\s+url\(\s*['\"]?https?://[^)]*\)\s*;?", "", css)
 
 
 def exporter(slides: bool):
@@ -74,12 +119,11 @@ def exporter(slides: bool):
         mathjax_url=f"{STATIC}/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
         require_js_url=f"{STATIC}/require.js",
         jquery_url=f"{STATIC}/jquery.min.js",
-        mermaid_js_url=f"./{STATIC}/mermaid-stub.mjs",
         widget_renderer_url=f"{STATIC}/widgets/embed-amd.js",
     )
     if slides:
         return SlidesExporter(reveal_url_prefix=f"{STATIC}/reveal.js", reveal_theme="simple",
-                              reveal_scroll=True, reveal_number="c/t", **urls)
+                              reveal_scroll=False, reveal_number="c/t", **urls)
     return HTMLExporter(template_name="lab", **urls)
 
 
@@ -91,7 +135,8 @@ def execute(path: Path, cache: Path, fast: bool):
     done = cache / path.name
     if done.exists():
         old, nb = L.read(done), L.read(path)
-        if [L.source(c) for c in old.cells] == [L.source(c) for c in nb.cells]:
+        if old.metadata.get("nst_build") == BUILD_VERSION and \
+                [L.source(c) for c in old.cells] == [L.source(c) for c in nb.cells]:
             for cell, ran in zip(nb.cells, old.cells):  # new tags and slide metadata, old outputs
                 if cell.cell_type == "code":
                     cell.outputs, cell.execution_count = ran.outputs, ran.execution_count
@@ -102,23 +147,143 @@ def execute(path: Path, cache: Path, fast: bool):
     for cell in nb.cells:  # nbclient knows the tag, not nbval's comment
         if "NBVAL_RAISES_EXCEPTION" in L.source(cell):
             cell.metadata.setdefault("tags", []).append("raises-exception")
-    env_fast = os.environ.get("NST_COURSE_FAST")
+    saved = {k: os.environ.get(k) for k in ("NST_COURSE_FAST", "MPLBACKEND")}
     if fast:
         os.environ["NST_COURSE_FAST"] = "1"
+    os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend draws the figures
     t0 = time.perf_counter()
-    try:
+    try:  # describe_figures: every figure's PNG carries alt text from its titles
         NotebookClient(nb, timeout=None, kernel_name="python3", store_widget_state=True,
+                       extra_arguments=[f"--IPKernelApp.exec_lines={FIGURE_HOOK}"],
                        resources={"metadata": {"path": str(path.parent)}}).execute()
     finally:
-        if fast and env_fast is None:
-            os.environ.pop("NST_COURSE_FAST")
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     print(f"executed {path.name} in {time.perf_counter() - t0:.0f} s", flush=True)
+    nb.metadata["nst_build"] = BUILD_VERSION
     nbformat.write(nb, str(done))
     return nb
 
 
+def scrub_widget_state(nb) -> int:
+    """Store what a learner sees before answering: empty feedback, no choice made.
+
+    Exercise widgets (``nst_course.widgets``) mark their feedback line ``nst-feedback`` and
+    their choices ``nst-choice``; whatever a run wrote into them (a check, a Reveal click)
+    is not stored in the page. Returns how many widgets were reset.
+    """
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    reset = 0
+    for model in state.get("state", {}).values():
+        st = model.get("state", {})
+        classes = set(st.get("_dom_classes", ()))
+        if "nst-feedback" in classes and st.get("value"):
+            st["value"], reset = "", reset + 1
+        if "nst-choice" in classes and st.get("index") not in (0, None):
+            st["index"], reset = 0, reset + 1
+    return reset
+
+
+def _headings(nb) -> list[str]:
+    """The nearest heading above each cell (for alt text that has nothing better)."""
+    out, last = [], L.title(nb)[1] if nb.cells else ""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            found = re.findall(r"^#+\s+(.+)$", L.source(cell), re.M)
+            last = found[-1].strip() if found else last
+        out.append(last)
+    return out
+
+
+def describe_images(nb) -> list[str]:
+    """Give every image output an ``<img alt=...>``: its own description, the cell's ``alt``
+    field (a string, or a list with one per image) or, failing both, where it is.
+
+    The image becomes an HTML output (nbconvert would write a placeholder instead).
+    Returns the cells that needed the fallback (``"cell N under 'heading'"``).
+    """
+    fallback = []
+    for cell, heading in zip(nb.cells, _headings(nb)):
+        if cell.cell_type != "code":
+            continue
+        given = cell.metadata.get("alt")
+        given = [given] if isinstance(given, str) else list(given or [])
+        k = 0
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            mime = next((m for m in ("image/png", "image/jpeg") if m in data), None)
+            if mime is None:
+                continue
+            alt = (out.get("metadata", {}).get(mime) or {}).get("alt") or (
+                given[min(k, len(given) - 1)] if given else "")
+            if not alt:
+                alt = f"Figure under “{heading}”"
+                fallback.append(f"cell {nb.cells.index(cell)} under {heading!r}")
+            k += 1
+            img = data[mime].replace("\n", "") if isinstance(data[mime], str) else \
+                base64.b64encode(data[mime]).decode()
+            out["data"] = {"text/html": f'<img src="data:{mime};base64,{img}" alt="{html.escape(alt)}" '
+                                        'style="max-width:100%;height:auto">',
+                           "text/plain": data.get("text/plain", alt)}
+    return fallback
+
+
+def prepare(nb, slides: bool):
+    """A copy of the executed lesson ready to export (widget state scrubbed, alt text, slides)."""
+    nb = nbformat.from_dict(nb)
+    scrub_widget_state(nb)
+    missing = describe_images(nb)
+    for cell in nb.cells:
+        if not slides or cell.cell_type != "code" or "show-input" in L.tags(cell):
+            continue
+        shows = any(set(o.get("data", {})) & {"text/html", "application/vnd.jupyter.widget-view+json"}
+                    for o in cell.get("outputs", []))
+        if "hide-input" in L.tags(cell) or (shows and L.source(cell).count("\n") >= HIDE_INPUT_LINES):
+            cell.metadata.setdefault("transient", {})["remove_source"] = True
+    return nb, missing
+
+
+def finish_page(page: str, slides: bool) -> str:
+    """Solutions in closed ``<details>``, no mermaid import, page CSS, linear slide navigation."""
+    from bs4 import BeautifulSoup
+
+    page = re.sub(r"<script type=\"module\">(?:(?!</script>).)*mermaid(?:(?!</script>).)*</script>", "",
+                  page, flags=re.S)
+    soup = BeautifulSoup(page, "html.parser")
+    for cell in soup.select(".celltag_solution"):
+        if cell.find_parent("details", class_="nst-solution") is not None:
+            continue
+        box = soup.new_tag("details", attrs={"class": "nst-solution"})
+        summary = soup.new_tag("summary")
+        summary.string = SOLUTION_SUMMARY
+        cell.wrap(box)
+        box.insert(0, summary)
+    for img in soup.select("img"):
+        if img.get("alt") == PLACEHOLDER_ALT:  # only pictures in markdown can still lack one
+            img["alt"] = img.get("title") or "picture"
+    style = soup.new_tag("style")
+    style.string = PAGE_CSS + (SLIDES_CSS if slides else SITE_CSS)
+    (soup.head or soup).append(style)
+    page = str(soup)
+    if slides:
+        page = page.replace("Reveal.initialize({", 'window.Reveal = Reveal;\n        Reveal.initialize({\n'
+                            '            navigationMode: "linear", center: false,', 1)
+    return page
+
+
 def to_page(nb, name: str, slides: bool) -> str:
+    nb, missing = prepare(nb, slides)
+    for where in missing:
+        print(f"  {name}: no description for the figure of {where}: add an `alt` field to the cell")
+    for k, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            for problem in (out.get("metadata", {}).get("image/png") or {}).get("nst_readability", []):
+                print(f"  {name}: figure of cell {k} hard to read in class: {problem}")
     body, _ = exporter(slides).from_notebook_node(nb, resources={"metadata": {"name": name}})
+    body = finish_page(body, slides)
     ext = ".slides.html" if slides else ".html"
     return LINK.sub(lambda m: f'href="{m.group(1)}{ext}{m.group(2) or ""}"', body)
 
@@ -130,11 +295,13 @@ def index_page(pages: list[tuple[str, str]], title: str) -> str:
             f"</head><body><h1>{title}</h1><ul>\n{items}\n</ul></body></html>\n")
 
 
-def build(kind: str, out: Path, paths: list[Path], fast: bool, run: bool) -> list[Path]:
+def build(kind: str, out: Path, paths: list[Path], fast: bool, run: bool,
+          cache: Path | None = None) -> list[Path]:
+    """Write the pages of ``paths`` (executed copies kept in ``cache``, default build/executed*)."""
     slides = kind == "slides"
     out.mkdir(parents=True, exist_ok=True)
     copy_assets(out, slides)
-    cache = L.ROOT / "build" / ("executed-fast" if fast else "executed")
+    cache = cache or L.ROOT / "build" / ("executed-fast" if fast else "executed")
     written, listing = [], []
     for path in paths:
         nb = execute(path, cache, fast) if run else L.read(path)
