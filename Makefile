@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # One torch thread per pytest worker: two workers already fill the two cores.
 TEST_ENV := NST_COURSE_FAST=1 TQDM_DISABLE=1 MPLBACKEND=Agg PYTHONHASHSEED=0 OMP_NUM_THREADS=1
 
-.PHONY: install lab test lint clean student slides html navigation web-assets browser-deps
+.PHONY: install lab lab-student test lint clean student slides html navigation web-assets browser-deps
 
 install: $(STAMP)
 
@@ -19,8 +19,17 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # --allow-root only where we are root (containers); JupyterLab refuses root otherwise.
+# The URL it prints opens lesson 00 itself (not the Launcher), also in a headless setup.
+# NST_COURSE_MODE=demo make lab: smaller pictures, quicker runs (see README).
+LAB := $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
+	$(LAB) --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
+
+# The student copies (made once by `make student`; never overwritten here, so work is kept).
+lab-student: $(STAMP) | student/00_start_here.ipynb
+	$(LAB) --ServerApp.root_dir=student --LabApp.default_url=/lab/tree/00_start_here.ipynb
+student/00_start_here.ipynb:
+	$(BIN)/python tools/student.py notebooks student
 
 lint: $(STAMP)
 	$(BIN)/ruff check nst_course tests notebooks tools
