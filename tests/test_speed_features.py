@@ -141,3 +141,24 @@ def test_lesson_minutes_price_each_lessons_work():
     # lesson 05: 900 steps at 256 px = 4x the pixels of the measured 128 px step
     assert minutes["05 Gatys optimization"] == pytest.approx(900 * 0.5 * 4 / 60)
     assert minutes["06 Beyond Gatys"] == pytest.approx(estimate_seconds(600, 256, 0.5, 128) / 60)
+
+
+def test_stylize_takes_the_fast_path_without_being_asked(astronaut64, swirls64, monkeypatch):
+    used = {"features": 0, "gram": 0}
+    features, gram = speed.features, speed.gram_matrix
+
+    def counting_features(*a, **k):
+        used["features"] += 1
+        out = features(*a, **k)
+        assert all(f.is_contiguous(memory_format=torch.channels_last) for f in out.values())
+        return out
+
+    def counting_gram(*a, **k):
+        used["gram"] += 1
+        return gram(*a, **k)
+
+    monkeypatch.setattr(speed, "features", counting_features)
+    monkeypatch.setattr(speed, "gram_matrix", counting_gram)
+    stylize(astronaut64[..., :32, :32], swirls64[..., :32, :32], steps=1, progress=False)
+    # targets (content, style) + one step + the final measurement
+    assert used["features"] == 4 and used["gram"] == 5 * 3
