@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # One torch thread per pytest worker: two workers already fill the two cores.
 TEST_ENV := NST_COURSE_FAST=1 TQDM_DISABLE=1 MPLBACKEND=Agg PYTHONHASHSEED=0 OMP_NUM_THREADS=1
 
-.PHONY: install lab lab-student test lint clean student slides html navigation web-assets browser-deps
+.PHONY: install lab lab-student test lint clean wheel student slides html navigation web-assets browser-deps
 
 install: $(STAMP)
 
@@ -38,8 +38,15 @@ test: $(STAMP) lint browser-deps
 	@$(MAKE) --no-print-directory web-assets || echo "web assets missing: the slides/site test will be skipped"
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadscope --nbval-lax --nbval-current-env tests notebooks
 
+# The wheel that carries the course (package + lessons) -> dist/; offline, with the venv's setuptools.
+# Install it anywhere with pip; `nst-course lessons DIR` copies the lessons out of it (README).
+wheel: $(STAMP)
+	rm -rf dist build  # build/ may hold modules deleted since the last build
+	$(BIN)/python -m pip wheel --no-deps --no-build-isolation --quiet -w dist .
+	@ls dist/*.whl
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache student site slides tools/node_modules
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache student site slides tools/node_modules
 
 # --- classroom and self-study tools (tools/) ---------------------------------------------
 ASSETS := tools/node_modules/.package-lock.json

@@ -173,8 +173,12 @@ def copy_lessons(dest, student: bool = False, *, src=None, overwrite: bool = Fal
         if path.name.startswith((".", "__")):  # checkpoints, __pycache__, __init__.py
             continue
         target = dest / path.name
-        if path.is_dir():
-            shutil.copytree(path, target, dirs_exist_ok=True,
+        if path.is_dir():  # pictures or data beside the lessons: the same no-clobber rule
+            def copy(s, d):
+                if overwrite or not Path(d).exists():
+                    written.append(Path(shutil.copy2(s, d)))
+
+            shutil.copytree(path, target, dirs_exist_ok=True, copy_function=copy,
                             ignore=shutil.ignore_patterns(".*", "__pycache__"))
             continue
         if target.exists() and not overwrite:
