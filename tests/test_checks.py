@@ -28,20 +28,6 @@ WRONG_GRAMS = {
 }
 
 
-def test_reference_gram_passes(capsys):
-    assert checks.check_gram_matrix(right_gram)
-    assert checks.check_gram_matrix(gram_matrix)
-    assert "PASS" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("name", list(WRONG_GRAMS))
-def test_wrong_gram_is_named(name, capsys):
-    fn, hint = WRONG_GRAMS[name]
-    assert not checks.check_gram_matrix(fn)
-    out = capsys.readouterr().out
-    assert "FAIL" in out and hint in out, out
-
-
 def stub(*args):
     raise NotImplementedError
 
@@ -86,20 +72,6 @@ WRONG_STYLE = {
 }
 
 
-def test_reference_style_loss_passes(capsys):
-    assert checks.check_style_loss(right_style_loss)
-    assert checks.check_style_loss(style_loss)
-    assert "PASS" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("name", list(WRONG_STYLE))
-def test_wrong_style_loss_is_named(name, capsys):
-    fn, hint = WRONG_STYLE[name]
-    assert not checks.check_style_loss(fn)
-    out = capsys.readouterr().out
-    assert "FAIL" in out and hint in out, out
-
-
 def test_rel_error_and_cmp(capsys):
     x = torch.tensor([1.0, 2.0])
     assert checks.rel_error(x, x) == 0
@@ -120,34 +92,24 @@ def right_stop_when_flat(rel_tol=0.01):
     return callback
 
 
-def _absolute(rel_tol=0.01):
-    losses = []
+def _stopper(rule):
+    """A ``stop_when_flat`` whose callback stops when ``rule(losses so far, rel_tol)``."""
+    def make(rel_tol=0.01):
+        losses = []
 
-    def callback(record, image):
-        losses.append(record.total_loss)
-        return len(losses) >= 2 and losses[-2] - losses[-1] < rel_tol
+        def callback(record, image):
+            losses.append(record.total_loss)
+            return rule(losses, rel_tol)
 
-    return callback
+        return callback
 
-
-def _reversed(rel_tol=0.01):
-    losses = []
-
-    def callback(record, image):
-        losses.append(record.total_loss)
-        return len(losses) >= 2 and losses[-2] - losses[-1] > rel_tol * losses[-2]
-
-    return callback
+    return make
 
 
-def _no_first_check(rel_tol=0.01):
-    losses = []
-
-    def callback(record, image):
-        losses.append(record.total_loss)
-        return losses[-2] - losses[-1] < rel_tol * losses[-2]
-
-    return callback
+_absolute = _stopper(lambda L, tol: len(L) >= 2 and L[-2] - L[-1] < tol)
+_reversed = _stopper(lambda L, tol: len(L) >= 2 and L[-2] - L[-1] > tol * L[-2])
+_no_first_check = _stopper(lambda L, tol: L[-2] - L[-1] < tol * L[-2])
+_returns_none = _stopper(lambda L, tol: True if len(L) >= 2 and L[-2] - L[-1] < tol * L[-2] else None)
 
 
 _SHARED = []
@@ -157,17 +119,6 @@ def _shared_memory(rel_tol=0.01):
     def callback(record, image):
         _SHARED.append(record.total_loss)
         return len(_SHARED) >= 2 and _SHARED[-2] - _SHARED[-1] < rel_tol * _SHARED[-2]
-
-    return callback
-
-
-def _returns_none(rel_tol=0.01):
-    losses = []
-
-    def callback(record, image):
-        losses.append(record.total_loss)
-        if len(losses) >= 2 and losses[-2] - losses[-1] < rel_tol * losses[-2]:
-            return True
 
     return callback
 
@@ -183,20 +134,6 @@ WRONG_STOPPERS = {
     "stops at once": (lambda rel_tol=0.01: (lambda record, image: True), "expected"),
     "crash": (lambda rel_tol=0.01: (lambda record, image: record.loss), "raised AttributeError"),
 }
-
-
-def test_right_stop_when_flat_passes(capsys):
-    assert checks.check_stop_when_flat(right_stop_when_flat)
-    assert "PASS" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("name", list(WRONG_STOPPERS))
-def test_wrong_stop_when_flat_is_named(name, capsys):
-    _SHARED.clear()
-    fn, hint = WRONG_STOPPERS[name]
-    assert not checks.check_stop_when_flat(fn)
-    out = capsys.readouterr().out
-    assert "FAIL" in out and hint in out, out
 
 
 # --- check_adain (lesson 06) -----------------------------------------------------------------------
@@ -228,18 +165,34 @@ WRONG_ADAIN = {
 }
 
 
-def test_right_adain_passes(capsys):
+# --- every checker: right answers pass, each wrong answer of its table is named ------------------
+
+def _adain(c, s):
     from nst_course.adain import adain
 
-    assert checks.check_adain(right_adain)
-    assert checks.check_adain(adain)
+    return adain(c, s)
+
+
+RIGHT = [(checks.check_gram_matrix, right_gram), (checks.check_gram_matrix, gram_matrix),
+         (checks.check_style_loss, right_style_loss), (checks.check_style_loss, style_loss),
+         (checks.check_stop_when_flat, right_stop_when_flat), (checks.check_adain, right_adain),
+         (checks.check_adain, _adain)]
+TABLES = {checks.check_gram_matrix: WRONG_GRAMS, checks.check_style_loss: WRONG_STYLE,
+          checks.check_stop_when_flat: WRONG_STOPPERS, checks.check_adain: WRONG_ADAIN}
+WRONG = [pytest.param(checker, fn, hint, id=f"{checker.__name__}: {name}")
+         for checker, table in TABLES.items() for name, (fn, hint) in table.items()]
+
+
+@pytest.mark.parametrize("checker,fn", RIGHT, ids=lambda x: getattr(x, "__name__", str(x)))
+def test_right_answer_passes(checker, fn, capsys):
+    assert checker(fn)
     assert "PASS" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name", list(WRONG_ADAIN))
-def test_wrong_adain_is_named(name, capsys):
-    fn, hint = WRONG_ADAIN[name]
-    assert not checks.check_adain(fn)
+@pytest.mark.parametrize("checker,fn,hint", WRONG)
+def test_wrong_answer_is_named(checker, fn, hint, capsys):
+    _SHARED.clear()
+    assert not checker(fn)
     out = capsys.readouterr().out
     assert "FAIL" in out and hint in out, out
 
