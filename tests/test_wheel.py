@@ -170,6 +170,42 @@ def test_student_copies_from_the_wheel(wheel_env, tmp_path):
         assert not [c for c in nb.cells if "solution" in c.metadata.get("tags", [])], path.name
 
 
+# --- the setup cell of every lesson, where nst_course is missing --------------------------------
+
+def _imports_nst_course(node) -> bool:
+    return any(isinstance(n, ast.Import | ast.ImportFrom) and "nst_course" in ast.unparse(n)
+               for n in ast.walk(node))
+
+
+def _setup_guard(path: Path) -> str | None:
+    """The ``try: import nst_course ... except ModuleNotFoundError`` before the lesson's first use of it."""
+    for cell in nbformat.read(str(path), as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        code = "\n".join(ln for ln in cell.source.splitlines() if not ln.lstrip().startswith(("%", "!")))
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Try) and _imports_nst_course(node):
+                return ast.unparse(node)
+            if _imports_nst_course(node):
+                return None  # used before any guard
+    return None
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_setup_cell_says_how_to_install_nst_course(name, tmp_path):
+    guard = _setup_guard(ROOT / "notebooks" / name)
+    assert guard, f"{name}: the setup cell does not start with the `try: import nst_course` guard"
+    # a Python without site-packages (-S) stands for a kernel where the course is not installed
+    p = subprocess.run([sys.executable, "-I", "-S", "-c", guard], cwd=tmp_path, capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode != 0 and "Traceback" not in p.stderr, p.stderr
+    assert "pip install" in p.stderr and "Colab" in p.stderr, p.stderr
+
+
 # --- environment.yml in step with pyproject.toml -------------------------------------------------
 
 CONDA_NAMES = {"pytorch": "torch"}  # conda-forge name -> PyPI name
