@@ -489,12 +489,13 @@ def _copy_course(folder: Path, student: bool, force: bool) -> None:
             from None
     kept = [p.name for p in lesson_files(folder) if folder / p.name not in written]
     kind = "student copies of the lessons" if student else "lessons"
-    print(f"Copied {len(written)} {kind} into {folder}" + (":" if written else "."))
-    for p in written:
-        print(f"  {p.name}")
+    if written:
+        print(f"Copied {len(written)} {kind} into {folder}:")
+        for p in written:
+            print(f"  {p.name}")
     if kept:
-        print(f"Kept {len(kept)} already there (your changes stay; --force replaces them): "
-              + ", ".join(kept))
+        print(f"Kept {len(kept)} already in {folder} as they are (your changes stay; --force "
+              "replaces them): " + ", ".join(kept))
 
 
 def _lessons(args) -> int:
@@ -511,12 +512,13 @@ def _lab(args) -> int:
     from .lessons import FIRST_LESSON
 
     folder = Path(args.dir).expanduser()
-    if not (folder / FIRST_LESSON).exists():
-        _copy_course(folder, args.student, force=False)
+    _copy_course(folder, args.student, force=False)  # the missing ones; yours stay as they are
     if importlib.util.find_spec("jupyterlab") is None:
         raise ValueError("JupyterLab is not installed in this Python: `pip install jupyterlab`, "
                          f"or open {folder} in the Jupyter you use.")
-    cmd = [sys.executable, "-m", "jupyterlab", FIRST_LESSON]
+    # the lesson as argument opens it in the browser started here; default_url makes the printed
+    # link (--no-browser, a remote machine) open it too
+    cmd = [sys.executable, "-m", "jupyterlab", FIRST_LESSON, f"--LabApp.default_url=/lab/tree/{FIRST_LESSON}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # containers run as root; JupyterLab refuses root otherwise
     if args.no_browser:

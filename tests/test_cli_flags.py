@@ -297,6 +297,7 @@ def test_lab_copies_then_opens_lesson_00(tmp_path, monkeypatch, capsys):
     (cmd, folder), = seen
     assert (folder / "00_start_here.ipynb").exists()
     assert cmd[1:4] == ["-m", "jupyterlab", "00_start_here.ipynb"]
+    assert "--LabApp.default_url=/lab/tree/00_start_here.ipynb" in cmd  # the printed link opens it too
     assert ("--allow-root" in cmd) == (os.geteuid() == 0) and "--no-browser" in cmd
 
 
