@@ -78,6 +78,7 @@ LESSON_WORK = {
     "04 Loss weighting": [(25 * 60, 128)],
     "05 Gatys optimization": [(900, 256)],
     "06 Beyond Gatys": [(600, 256)],
+    "07 Train a fast network": [(300, 256)],  # + the training budget: 10 min (a time, not steps)
 }
 
 
