@@ -76,8 +76,8 @@ LESSON_WORK = {
     "02 Layer-wise reconstruction": [(2.2 * 150, 256)],
     "03 Gram matrices": [(2.2 * 150, 128), (150, 192)],
     "04 Loss weighting": [(25 * 60, 128)],
-    "05 Gatys optimization": [(900, 256)],
-    "06 Beyond Gatys": [(600, 256)],
+    "05 Gatys optimization": [(1070, 256)],  # 56 % at 160 px, the 2 x 40 s budget, 512/384 px timings
+    "06 Beyond Gatys": [(1370, 256)],  # part 1 ~1170, part 2 (write it yourself) ~110, answers ~90
     "07 Train a fast network": [(300, 256)],  # + the training budget: 10 min (a time, not steps)
 }
 
