@@ -46,16 +46,20 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("style", help="path, http(s) URL or sample name; several separated by commas "
                                  "(style1.jpg,style2.jpg) are blended, see --style-blend-weights")
     s.add_argument("-o", "--output", required=True, help="where to write the result (.png/.jpg)")
-    s.add_argument("--size", type=int, default=DEFAULT_SIZE, help="long side in pixels")
-    s.add_argument("--steps", type=int, default=DEFAULT_STEPS)
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--content-weight", type=float, default=1.0)
-    s.add_argument("--style-weight", type=float, default=DEFAULT_STYLE_WEIGHT)
-    s.add_argument("--tv-weight", type=float, default=0.0)
-    s.add_argument("--init", choices=["content", "noise", "style"], default="content")
-    s.add_argument("--optimizer", choices=["lbfgs", "adam"], default="lbfgs")
-    s.add_argument("--weights", choices=["gatys", "torchvision", "random"], default="gatys")
-    s.add_argument("--pooling", choices=["max", "avg"], default="max")
+    s.add_argument("--size", "--image-size", type=int, default=DEFAULT_SIZE, help="long side in pixels")
+    s.add_argument("--steps", "--num-iterations", type=int, default=DEFAULT_STEPS,
+                   help="optimisation steps (one VGG19 forward and backward each)")
+    s.add_argument("--seed", type=int, default=0, help="random seed (noise init, random weights)")
+    s.add_argument("--content-weight", type=float, default=1.0, help="weight of the content loss")
+    s.add_argument("--style-weight", type=float, default=DEFAULT_STYLE_WEIGHT,
+                   help="weight of the style loss (the losses are normalised: lesson 04)")
+    s.add_argument("--tv-weight", type=float, default=0.0, help="weight of the total-variation loss")
+    s.add_argument("--init", choices=["content", "noise", "random", "style"], default="content",
+                   help="starting image (random = noise, neural-style's name); see also --init-image")
+    s.add_argument("--optimizer", choices=["lbfgs", "adam"], default="lbfgs", help="optimiser")
+    s.add_argument("--weights", choices=["gatys", "torchvision", "random"], default="gatys",
+                   help="VGG19 weights: Gatys' normalised (bundled), ImageNet, or untrained")
+    s.add_argument("--pooling", choices=["max", "avg"], default="max", help="VGG19's pooling")
     s.add_argument("--device", default=None, help="cpu, cuda or mps (default: best available)")
     s.add_argument("--precision", choices=["auto", "float32", "bfloat16"], default="auto",
                    help="dtype of VGG19's convolutions (auto: bfloat16 where the CPU computes "
@@ -215,6 +219,8 @@ def _doctor(args) -> int:
 # --- neural-style options of `stylize` (names as in jcjohnson/neural-style) ----------------------
 
 def _neural_style_options(s: argparse.ArgumentParser) -> None:
+    from .config import CONTENT_LAYERS, STYLE_LAYERS
+
     g = s.add_argument_group("neural-style options (the names a jcjohnson/neural-style user knows)")
     g.add_argument("--original-colors", type=int, choices=[0, 1], nargs="?", const=1, default=0,
                    help="1 (or the bare flag): keep the content's colours, transfer style on the "
@@ -237,6 +243,12 @@ def _neural_style_options(s: argparse.ArgumentParser) -> None:
                    help="'auto' (coarse-to-fine above 384 px), 'single' (all steps at --size) or "
                         "comma-separated increasing sizes ending at --size, e.g. 128,256,512 "
                         "(steps split evenly)")
+    g.add_argument("--content-layers", default=",".join(CONTENT_LAYERS),
+                   help="comma-separated VGG19 layers for the content loss (Gatys names)")
+    g.add_argument("--style-layers", default=",".join(STYLE_LAYERS),
+                   help="comma-separated VGG19 layers for the style loss")
+    g.add_argument("--learning-rate", type=float, default=None,
+                   help="step size of the optimiser (default: 1 for lbfgs, 0.02 for adam)")
     g.add_argument("--mask", default=None,
                    help="mask image(s), comma-separated, one per style: white = this style here, "
                         "black = the content as it is (spatial control, lesson 06)")
@@ -279,6 +291,16 @@ def _check_neural_style(args) -> None:
         if getattr(args, flag) < 0:
             raise ValueError(f"--{flag.replace('_', '-')} must be 0 (off) or a number of steps, "
                              f"got {getattr(args, flag)}.")
+    from .vgg import LAYERS
+
+    for flag in ("content_layers", "style_layers"):
+        names = _split(getattr(args, flag), f"--{flag.replace('_', '-')}")
+        wrong = [n for n in names if n not in LAYERS]
+        if wrong:
+            raise ValueError(f"--{flag.replace('_', '-')}: {', '.join(wrong)} is not a VGG19 layer; use "
+                             "Gatys names conv1_1 ... conv5_4 or pool1 ... pool5 (lesson 01).")
+    if args.learning_rate is not None and not (math.isfinite(args.learning_rate) and args.learning_rate > 0):
+        raise ValueError(f"--learning-rate must be a positive number, got {args.learning_rate}.")
     styles = _split(args.style, "STYLE")
     if args.style_blend_weights is not None:
         blend = _numbers(args.style_blend_weights, "--style-blend-weights")
@@ -369,6 +391,12 @@ def _run_stylize(args, content, styles, **kwargs):
     if args.style_blend_weights is not None:
         kwargs["style_blend"] = _numbers(args.style_blend_weights, "--style-blend-weights")
     kwargs["style_scale"] = args.style_scale  # styles loaded that large: each stage resizes them down
+    kwargs["content_layers"] = tuple(_split(args.content_layers, "--content-layers"))
+    kwargs["style_layers"] = tuple(_split(args.style_layers, "--style-layers"))
+    if args.learning_rate is not None:
+        kwargs["lr"] = args.learning_rate
+    if kwargs.get("init") == "random":
+        kwargs["init"] = "noise"
     if args.init_tensor is not None:
         kwargs["init"] = args.init_tensor
     kwargs["schedule"] = (args.schedule if args.schedule in ("auto", "single")

@@ -8,6 +8,7 @@ what reaches :func:`nst_course.stylize` matters, a spy stands in for it (no opti
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -25,7 +26,8 @@ from nst_course.optimize import Result
 
 TINY = ["--size", "48", "--steps", "2", "--weights", "random", "--precision", "float32"]
 NEW_FLAGS = ["--original-colors", "--style-scale", "--style-blend-weights", "--init-image",
-             "--save-every", "--print-every", "--schedule", "--mask"]
+             "--save-every", "--print-every", "--schedule", "--mask", "--content-layers", "--style-layers",
+             "--learning-rate"]
 
 
 def stylize_cli(tmp_path, *extra, style="swirls", out="out.png"):
@@ -60,7 +62,7 @@ def _help_blocks(command: str, capsys) -> dict[str, str]:
     blocks, name = {}, None
     for line in capsys.readouterr().out.splitlines():
         if line.startswith("  -"):
-            name = line.split()[0].split(",")[-1]
+            name = re.findall(r"--[a-z][a-z-]*", line)[0]  # "-o OUTPUT, --output OUTPUT": --output
             blocks[name] = line
         elif name and line.startswith(" " * 10):
             blocks[name] += " " + line.strip()
@@ -74,6 +76,9 @@ def test_help_documents_every_new_flag_with_its_default(capsys):
     for flag in NEW_FLAGS:
         assert flag in blocks, flag
         assert "default" in blocks[flag], f"{flag}: no default in --help: {blocks[flag]}"
+    on_off = {"--help", "--output", "--force", "--allow-long-run"}  # flags without a value, required -o
+    silent = [f for f, text in blocks.items() if f not in on_off and "default" not in text]
+    assert not silent, f"options whose --help shows no default: {silent}"
     adain = _help_blocks("adain", capsys)
     assert "default: 1.0" in adain["--alpha"] and "default: 512" in adain["--size"]
     with pytest.raises(SystemExit):
@@ -205,6 +210,36 @@ def test_bad_schedules_are_refused(tmp_path, capsys, schedule, expected):
     assert stylize_cli(tmp_path, "--schedule", schedule) == 2
     line = one_error_line(capsys)
     assert "--schedule" in line and expected in line
+
+
+# --- layers, learning rate, neural-style's names ------------------------------------------------
+
+def test_layers_and_learning_rate_reach_stylize(tmp_path, spy):
+    assert stylize_cli(tmp_path, "--content-layers", "conv3_2", "--style-layers", "conv1_1,conv2_1",
+                       "--learning-rate", "0.5", "--init", "random") == 0
+    (_, _, kwargs), = spy
+    assert kwargs["content_layers"] == ("conv3_2",) and kwargs["style_layers"] == ("conv1_1", "conv2_1")
+    assert kwargs["lr"] == 0.5 and kwargs["init"] == "noise"  # neural-style's -init random
+
+
+def test_layers_really_run(tmp_path):
+    assert stylize_cli(tmp_path, "--style-layers", "conv1_1,conv2_1", "--content-layers", "conv2_2",
+                       "--optimizer", "adam", "--learning-rate", "0.05") == 0
+
+
+def test_neural_style_names_of_size_and_steps():
+    args = cli._parser().parse_args(["stylize", "a", "b", "-o", "o.png", "--image-size", "96",
+                                     "--num-iterations", "7"])
+    assert (args.size, args.steps) == (96, 7)
+
+
+@pytest.mark.parametrize("extra, expected", [(["--content-layers", "conv9_9"], "not a VGG19 layer"),
+                                             (["--style-layers", "conv1_1,relu2_1"], "relu2_1"),
+                                             (["--learning-rate", "0"], "--learning-rate"),
+                                             (["--learning-rate", "nan"], "--learning-rate")])
+def test_bad_layers_and_learning_rates_are_refused(tmp_path, capsys, extra, expected):
+    assert stylize_cli(tmp_path, *extra) == 2
+    assert expected in one_error_line(capsys)
 
 
 # --- --mask --------------------------------------------------------------------------------------
