@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from .config import CONTENT_LAYERS, STYLE_LAYERS, Device, ImageSource, get_device, source_size
 from .images import load_image
 from .losses import LayerWeights, style_layer_loss
-from .objective import Images, Objective
+from .objective import Images, Objective, style_list
 from .optimize import DEFAULT_STYLE_WEIGHT, Result, optimize_image, stylize
 from .vgg import load_vgg
 
@@ -129,10 +129,7 @@ class MaskedObjective(Objective):
     def style_targets_for(self, style_imgs: Images, blend: Sequence[float] | None = None,
                           ) -> list[dict[str, torch.Tensor]]:
         """One ``{layer: (1, C, C)}`` per style image (not blended: each has its region)."""
-        imgs = list(style_imgs) if isinstance(style_imgs, list | tuple) else [style_imgs]
-        blend = list(blend) if blend is not None else [1.0] * len(imgs)
-        if len(blend) != len(imgs):
-            raise ValueError(f"{len(imgs)} style images but {len(blend)} blend weights")
+        imgs, blend = style_list(style_imgs, blend)
         self.blend = [b / sum(blend) * len(blend) for b in blend]
         with torch.no_grad():  # the whole style image: Objective's own (unmasked) Gram matrices
             return [Objective.representations(self, img, (), self.style_layers)[1] for img in imgs]

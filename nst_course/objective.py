@@ -36,6 +36,16 @@ from .losses import (
 Images = torch.Tensor | Sequence[torch.Tensor]
 
 
+def style_list(style_imgs: Images, blend: Sequence[float] | None = None,
+               ) -> tuple[list[torch.Tensor], list[float]]:
+    """The style image(s) as a list and their blend weights (default equal), checked to match."""
+    imgs = list(style_imgs) if isinstance(style_imgs, list | tuple) else [style_imgs]
+    blend = list(blend) if blend is not None else [1.0] * len(imgs)
+    if len(blend) != len(imgs):
+        raise ValueError(f"{len(imgs)} style images but {len(blend)} blend weights")
+    return imgs, blend
+
+
 class Objective:
     """``objective(img) -> (total, parts)`` for a batch ``img`` ``(N, 3, H, W)``.
 
@@ -85,10 +95,7 @@ class Objective:
     def style_targets_for(self, style_imgs: Images, blend: Sequence[float] | None = None,
                           ) -> dict[str, torch.Tensor]:
         """``{layer: (1, C, C)}``: the Gram matrices of the style image(s), blended."""
-        imgs = list(style_imgs) if isinstance(style_imgs, list | tuple) else [style_imgs]
-        blend = list(blend) if blend is not None else [1.0] * len(imgs)
-        if len(blend) != len(imgs):
-            raise ValueError(f"{len(imgs)} style images but {len(blend)} blend weights")
+        imgs, blend = style_list(style_imgs, blend)
         targets = {}
         for img, b in zip(imgs, blend):
             _, grams = self.representations(img, (), self.style_layers)
