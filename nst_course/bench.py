@@ -279,11 +279,38 @@ def main(argv=None) -> int:
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory processes")
     p.add_argument("--json", help="also write the numbers to this file")
     a = p.parse_args(argv)
+    try:
+        _check_args(a)
+    except (ValueError, OSError) as e:  # refused before the benchmark, in one line
+        print(f"nst-course bench: error: {e}", file=sys.stderr)
+        return 2
     res = run(a.sizes, a.steps, a.rounds, not a.no_memory)
     if a.json:
-        with open(a.json, "w") as f:
-            json.dump(res, f, indent=1)
+        from .files import write_atomic
+
+        write_atomic(a.json, lambda tmp: tmp.write_text(json.dumps(res, indent=1)), overwrite=True)
     return 0
+
+
+def _check_args(a) -> None:
+    """Sizes, steps, rounds and the JSON path, checked before minutes of benchmarking."""
+    import math
+
+    from . import budget
+    from .files import check_writable
+    from .images import MIN_SIDE
+
+    smallest = math.ceil(MIN_SIDE / ASPECT)  # the height, 3/4 of the width, needs MIN_SIDE px
+    for width in a.sizes:
+        if width < smallest:
+            raise ValueError(f"--sizes must be at least {smallest} (the height is 3/4 of it and "
+                             f"VGG19 needs {MIN_SIDE} px), got {width}.")
+        budget.check_memory(round(width * ASPECT), width, flag="--sizes")
+    for flag in ("steps", "rounds"):
+        if getattr(a, flag) < 1:
+            raise ValueError(f"--{flag} must be at least 1, got {getattr(a, flag)}.")
+    if a.json:
+        check_writable(a.json, force=True)
 
 
 if __name__ == "__main__":

@@ -82,17 +82,17 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def check_memory(height: int, width: int, device=None) -> str:
+def check_memory(height: int, width: int, device=None, flag: str = "--size") -> str:
     """Refuse an image that cannot fit in memory; return a short estimate, e.g. ``"1.2 GB"``.
 
     Raises:
         ValueError: one sentence with the estimate, what is available and the
-            largest ``--size`` that would fit.
+            largest ``flag`` (long side) that would fit.
     """
     need, have = estimate_bytes(height, width), available_bytes(device)
     if have is not None and need > have:
         fits = largest_fitting_size(height, width, have)
-        advice = f"the largest --size that fits is about {fits}" if fits else "close other programs"
+        advice = f"the largest {flag} that fits is about {fits}" if fits else "close other programs"
         raise ValueError(f"a {width}x{height} run needs about {_gb(need)} of memory but only "
                          f"{_gb(have)} is available here; {advice}.")
     return f"{_gb(need)} of memory"

@@ -126,9 +126,9 @@ def _stylize(args) -> int:
     _check_numbers(args)
     _check_neural_style(args)
     content = load_image(args.content, args.size)
-    style = _load_styles(args, content)
     h, w = content.shape[-2:]
-    estimate = _check_budget(args, h, w)
+    estimate = _check_budget(args, h, w)  # before loading the styles at the content's size
+    style = _load_styles(args, content)
     print(f"Stylizing {args.content} ({w}x{h}) with {args.style}: {args.steps} steps, {estimate}",
           file=sys.stderr)
     with warnings.catch_warnings(record=True) as notes:  # shown after the progress bar is closed

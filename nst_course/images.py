@@ -171,10 +171,6 @@ def _sample(name: str, size: int | None) -> Image.Image:
 
         return _to_rgb(Image.fromarray(getattr(skimage.data, name)()), name)
     if name in samples.GENERATED:
-        from . import styles
-
-        if size and size > samples.GENERATED_SIZE:  # drawn at the size asked for: never enlarged
-            return getattr(styles, name)(size)
         return _generated(name)
     painting = samples.PAINTINGS[name]
     return open_image(fetch_url(painting.url, painting.sha256), name=f"{name} ({painting.url})")

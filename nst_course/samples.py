@@ -44,8 +44,6 @@ PHOTOS = {
     "rocket": "Falcon 9 launch, SpaceX (CC0), via scikit-image",
 }
 
-#: long side (px) the generated styles are drawn at unless a larger size is asked for
-GENERATED_SIZE = 512
 GENERATED = {
     "swirls": "swirling brush strokes in blues and yellows (after Van Gogh)",
     "mosaic": "irregular coloured tiles with dark grout",

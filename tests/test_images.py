@@ -256,14 +256,6 @@ def test_enlarging_is_noted_and_huge_sizes_refused_before_allocating(tmp_path):
         load_image("astronaut", 100_000)
 
 
-def test_generated_styles_are_drawn_at_large_sizes_not_enlarged():
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert load_image("swirls", 600).shape == (1, 3, 600, 600)
-
-
 BAD_TENSORS = {
     "2-D": (torch.rand(40, 40), "shape"),
     "batch": (torch.rand(2, 3, 40, 40), "batch of 2"),
