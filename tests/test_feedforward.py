@@ -122,6 +122,14 @@ def test_interrupt_and_nan_keep_the_last_good_weights(objectives, tmp_path):
         assert torch.equal(load_net(path).state_dict()["out.weight"], kept[2]["out.weight"])
 
 
+def test_bfloat16_inference_close_to_float32():
+    net, x = _net(), torch.rand(1, 3, 40, 40)
+    exact = apply_net(net, x, 1, precision="float32")
+    rounded = apply_net(net, x, 1, precision="bfloat16")
+    assert rounded.dtype == torch.float32 and rounded.shape == exact.shape
+    assert 0 < (rounded - exact).abs().max() < 0.05
+
+
 def test_save_load_round_trip(tmp_path):
     net, x = _net(("swirls", "mosaic")), torch.rand(1, 3, 36, 36)
     path = save_net(net, tmp_path / "net.pt", extra={"steps": 3})
