@@ -62,6 +62,8 @@ def load_image(source, size: int | None = None) -> torch.Tensor:
         ImageError: a source that cannot be used, or a size that makes it too
             small (short side) or too large (pixels) for the network.
     """
+    if size is not None and not (isinstance(size, int | np.integer) and size > 0):
+        raise ImageError(f"size must be a whole number of pixels above 0 (or None), not {size!r}.")
     if isinstance(source, torch.Tensor):
         return resize(as_image_tensor(source, "image", min_side=1, allow_batch=True), size)
     if isinstance(source, Image.Image):
