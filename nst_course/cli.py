@@ -578,7 +578,7 @@ def _train_commands(sub) -> None:
     t.add_argument("--size", type=int, default=128, help="side of the square training crops in "
                    "pixels; the style image is loaded at twice this, the size to apply it at")
     t.add_argument("--width", type=int, default=16, help="channels of the first layer (Johnson "
-                   "et al.: 32; 8 is ~3x faster with a quarter of the parameters)")
+                   "et al.: 32; each halving quarters the parameters)")
     t.add_argument("--batch-size", type=int, default=4, help="crops per training step")
     t.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
     t.add_argument("--style-weight", type=float, default=STYLE_WEIGHT,

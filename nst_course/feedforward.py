@@ -94,8 +94,8 @@ class StyleNet(nn.Module):
     Args:
         styles: names of the styles it is (to be) trained for; their number ``S`` sets the
             size of the style vector.
-        width: channels of the first layer ``w`` (then ``2w``, ``4w``); Johnson et al. use 32,
-            16 trains ~3x faster on a CPU.
+        width: channels of the first layer ``w`` (then ``2w``, ``4w``); Johnson et al. use 32;
+            the parameters grow like ``w**2``, so 16 or 8 train and run faster on a CPU.
         residual_blocks: number of residual blocks at quarter resolution (Johnson et al.: 5).
 
     ``net(photo, style=None)``: ``photo`` ``(N, 3, H, W)`` in [0, 1], any H and W;
