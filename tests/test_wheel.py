@@ -89,12 +89,17 @@ def test_the_wheel_carries_every_lesson(wheel_env):
         assert (lessons / name).read_bytes() == (ROOT / "notebooks" / name).read_bytes()
 
 
-def test_the_wheel_carries_every_module(wheel_env):
+def _files(folder: Path) -> set[Path]:
+    return {p.relative_to(folder) for p in folder.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")}
+
+
+def test_the_wheel_carries_every_module_and_data_file(wheel_env):
     python, lessons, env = wheel_env
     (installed,) = python.parents[1].glob("lib/python*/site-packages/nst_course")
-    ours = {p.relative_to(ROOT / "nst_course") for p in (ROOT / "nst_course").rglob("*.py")}
-    assert ours <= {p.relative_to(installed) for p in installed.rglob("*.py")}, \
-        "a subpackage is missing from the wheel: list it in pyproject.toml [tool.setuptools] packages"
+    missing = _files(ROOT / "nst_course") - _files(installed)
+    assert not missing, (f"not in the wheel: {sorted(map(str, missing))}; list a new subpackage in "
+                         "pyproject.toml [tool.setuptools] packages, data files in package-data")
 
 
 def _imports(path: Path) -> list[str]:
