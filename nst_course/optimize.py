@@ -44,8 +44,8 @@ from .tiled import SPLIT, TiledObjective
 from .vgg import LAYERS, load_vgg
 
 __all__ = ["COARSE_TO_FINE_ABOVE", "DEFAULT_SIZE", "DEFAULT_STEPS", "DEFAULT_STYLE_WEIGHT", "Result",
-           "Step", "initial_image", "optimize_image", "reconstruct", "schedule_sizes", "stylize",
-           "synthesize_texture"]
+           "Step", "initial_image", "make_optimizer", "optimize_image", "reconstruct", "schedule_sizes",
+           "stylize", "synthesize_texture"]
 
 #: a good picture at 256-512 px with the Gatys weights and these loss conventions
 DEFAULT_STYLE_WEIGHT = 10.0
@@ -265,6 +265,27 @@ def initial_image(init: Init, content_img: torch.Tensor, style_img: torch.Tensor
     raise ValueError(f"init must be 'content', 'noise', 'style' or a tensor, not {init!r}")
 
 
+def make_optimizer(x: torch.Tensor, optimizer: str = "lbfgs", lr: float | None = None,
+                   ) -> torch.optim.Optimizer:
+    """The optimiser of the pixels ``x``: one ``opt.step(closure)`` = one loss evaluation.
+
+    ``"lbfgs"`` (the paper's choice): one L-BFGS iteration per step (``max_iter=1``) and no
+    line search, so the closure runs exactly once per step; tolerances off, so it never stops
+    on its own; a history of 50 pairs, fewer for huge images (each pair is 2 copies of the
+    image, :data:`LBFGS_HISTORY_BYTES` in all, 3 pairs at least). With ``max_iter > 1`` (the
+    PyTorch default is 20) a step would evaluate the loss up to ``max_iter`` times, and
+    ``line_search_fn="strong_wolfe"`` adds evaluations in every iteration. ``"adam"``: one
+    evaluation per step, ``lr`` 0.02 by default.
+    """
+    if optimizer == "lbfgs":
+        history = int(max(3, min(50, LBFGS_HISTORY_BYTES // (2 * x.numel() * x.element_size()))))
+        return torch.optim.LBFGS([x], lr=lr or 1.0, max_iter=1, history_size=history,
+                                 tolerance_grad=-1, tolerance_change=-1)
+    if optimizer == "adam":
+        return torch.optim.Adam([x], lr=lr or 0.02)
+    raise ValueError(f"optimizer must be 'lbfgs' or 'adam', not {optimizer!r}")
+
+
 def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]],
                    start: torch.Tensor, *, steps: int, optimizer: str = "lbfgs",
                    lr: float | None = None, callback: Callback | None = None, callback_every: int = 10,
@@ -279,25 +300,13 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
     Ctrl-C returns the best image so far (``stopped="interrupted"``); a NaN or
     infinite loss stops the run and returns the last good image (``stopped="nan"``).
 
-    L-BFGS runs with ``max_iter=1`` and no line search: each ``opt.step(closure)``
-    calls the closure (one forward + backward) exactly once, like Adam. With
-    ``max_iter > 1`` it would call it up to ``max_iter`` times per step, and with
-    ``line_search_fn="strong_wolfe"`` a few more per iteration.
+    Each step calls ``objective`` once (one forward + backward): L-BFGS is set up with
+    ``max_iter=1`` and no line search (:func:`make_optimizer`).
     """
     from tqdm.auto import tqdm
 
     x = start.detach().clone().contiguous().requires_grad_(True)
-    if optimizer == "lbfgs":
-        # one L-BFGS iteration per step, no line search: one loss evaluation per step;
-        # tolerances off so it never stops on its own
-        # history: 50 pairs, fewer for huge images (each pair is 2 copies of the image; 3 at least)
-        history = int(max(3, min(50, LBFGS_HISTORY_BYTES // (2 * x.numel() * x.element_size()))))
-        opt = torch.optim.LBFGS([x], lr=lr or 1.0, max_iter=1, history_size=history,
-                                tolerance_grad=-1, tolerance_change=-1)
-    elif optimizer == "adam":
-        opt = torch.optim.Adam([x], lr=lr or 0.02)
-    else:
-        raise ValueError(f"optimizer must be 'lbfgs' or 'adam', not {optimizer!r}")
+    opt = make_optimizer(x, optimizer, lr)
 
     result = Result(image=start.detach().clone())
     best, parts_box = float("inf"), {}

@@ -132,3 +132,29 @@ def test_objective_matches_stylize_losses(astronaut64, swirls64):
                   precision="bfloat16")
     assert r16.history[0].style_loss == pytest.approx(parts["style"].item(), rel=0.02)
     assert r16.history[0].style_loss != r.history[0].style_loss  # it really ran in bfloat16
+
+
+def test_one_loss_evaluation_per_step_as_the_docstrings_say():
+    from nst_course.optimize import make_optimizer
+
+    x = torch.rand(1, 3, 8, 8).requires_grad_(True)
+    target = torch.rand_like(x)
+    calls = []
+
+    def closure():
+        calls.append(1)
+        opt.zero_grad()
+        loss = ((x - target) ** 2).sum()
+        loss.backward()
+        return loss
+
+    for name in ("lbfgs", "adam"):
+        opt, calls[:] = make_optimizer(x, name), []
+        for _ in range(5):
+            opt.step(closure)
+        assert len(calls) == 5, name
+    with torch.no_grad():
+        x.copy_(torch.rand_like(x) + 1)  # far from the minimum again
+    opt, calls[:] = torch.optim.LBFGS([x]), []  # PyTorch's defaults: max_iter=20
+    opt.step(closure)
+    assert len(calls) > 1  # several evaluations in one step (up to 25)
