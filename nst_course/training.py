@@ -70,7 +70,7 @@ class PhotoCrops:
     """
 
     def __init__(self, photos, crop: int = 128, scales=(1.25, 2.5), seed: int = 0):
-        self.photos = [p for p in photos]
+        self.photos = list(photos)
         self.crop, self.scales = crop, scales
         self.gen = torch.Generator().manual_seed(seed)
         if not self.photos:
