@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import torch
 
 from .losses import gram_matrix as _ref_gram
-from .losses import style_layer_loss
+from .losses import per_layer_weights, style_layer_loss
 
 NOT_SOLVED = "not yet solved: fill in the function, run its cell, then run this check again."
 
@@ -145,7 +145,7 @@ def check_gram_matrix(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
 def _variants(features, targets, weights):
     """Reference style loss and common wrong versions: ``{description: value}``."""
     layers = list(targets)
-    w = weights or {k: 1.0 / len(layers) for k in layers}
+    w = per_layer_weights(layers, weights)
 
     def total(per_layer, ws=w):
         return sum(ws[k] * per_layer(k) for k in layers)
