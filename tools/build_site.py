@@ -57,9 +57,16 @@ details.nst-solution > summary, details.nst-answer > summary {
   cursor: pointer; font-weight: bold; font-family: var(--nst-font); }
 """
 SITE_CSS = ":root { --nst-font: var(--jp-content-font-family); }"
+#: widget images (drawn by the widget manager after load) get a description from their box
+WIDGET_ALT_JS = """
+new MutationObserver(() => document.querySelectorAll('.jupyter-widgets img:not([alt])').forEach(img => {
+  const box = img.closest('.widget-box'), text = box ? box.innerText.trim().split('\\n')[0] : '';
+  img.alt = text ? `picture ${text.slice(0, 80)} (interactive exercise)` : 'picture in an interactive widget';
+})).observe(document.documentElement, {childList: true, subtree: true});
+"""
 #: slides: one font, wrapped code, figures within the slide
 SLIDES_CSS = """
-:root { --nst-font: "Source Sans Pro", Helvetica, Arial, sans-serif; }
+:root { --nst-font: var(--jp-content-font-family); }
 .reveal { font-family: var(--nst-font); }
 .reveal h1, .reveal h2, .reveal h3, .reveal h4 { font-family: var(--nst-font); text-transform: none; }
 .reveal pre, .reveal code, .reveal .highlight pre { white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -261,12 +268,17 @@ def finish_page(page: str, slides: bool) -> str:
         summary.string = SOLUTION_SUMMARY
         cell.wrap(box)
         box.insert(0, summary)
+        for inner in cell.select("details.nst-answer"):  # one click opens the whole answer
+            inner["open"] = ""
     for img in soup.select("img"):
         if img.get("alt") == PLACEHOLDER_ALT:  # only pictures in markdown can still lack one
             img["alt"] = img.get("title") or "picture"
     style = soup.new_tag("style")
     style.string = PAGE_CSS + (SLIDES_CSS if slides else SITE_CSS)
     (soup.head or soup).append(style)
+    script = soup.new_tag("script")
+    script.string = WIDGET_ALT_JS
+    (soup.body or soup).append(script)
     page = str(soup)
     if slides:
         page = page.replace("Reveal.initialize({", 'window.Reveal = Reveal;\n        Reveal.initialize({\n'
