@@ -126,6 +126,8 @@ def as_image_tensor(x, name: str = "image", min_side: int = MIN_NETWORK_SIDE,
         x = x.unsqueeze(0)
     if x.dim() != 4:
         raise ValueError(f"{name} has shape {shape}; an image is (1, 3, H, W) (or (3, H, W)).")
+    if x.numel() == 0:
+        raise ValueError(f"{name} is empty (shape {shape}).")
     if x.shape[0] != 1 and not allow_batch:
         raise ValueError(f"{name} has shape {shape}: a batch of {x.shape[0]} images; pass one "
                          f"image (1, 3, H, W), e.g. {name}[:1].")

@@ -269,6 +269,7 @@ BAD_TENSORS = {
     "NaN": (torch.full((1, 3, 40, 40), float("nan")), "NaN"),
     "8x8": (torch.rand(1, 3, 8, 8), "only 8x8"),
     "normalised": (torch.randn(1, 3, 40, 40) * 2, "values from"),
+    "empty": (torch.rand(0, 3, 40, 40), "empty"),
 }
 
 
@@ -293,3 +294,5 @@ def test_documented_tensor_conversions():
     u8 = as_image_tensor((x * 255).round().to(torch.uint8))
     assert u8.dtype == torch.float32 and (u8 - x).abs().max() < 0.003
     assert as_image_tensor("astronaut") == "astronaut"  # not a tensor: left to load_image
+    with pytest.raises(ValueError, match="image is empty"):
+        load_image(torch.rand(0, 3, 40, 40))  # load_image takes batches, but not empty ones
