@@ -133,14 +133,18 @@ def test_coarse_to_fine_returns_full_size_and_one_history(astronaut64, swirls64)
     assert r.history[-1].style_loss < r.history[0].style_loss
 
 
-def test_lesson_minutes_price_each_lessons_work():
-    from nst_course.doctor import LESSON_WORK, estimate_seconds, lesson_minutes
+def test_lesson_minutes_price_each_lessons_work(monkeypatch):
+    from nst_course import doctor
+    from nst_course.doctor import LESSON_WORK, lesson_minutes
 
+    with monkeypatch.context() as m:  # 900 steps at 256 px = 4x the pixels of the measured 128 px step
+        m.setattr(doctor, "LESSON_WORK", {"x": [(900, 256)], "y": [(10, 128), (10, 64)]})
+        assert lesson_minutes(0.5, 128, overhead=6.0) == pytest.approx({"x": 1806 / 60, "y": 12.25 / 60})
     minutes = lesson_minutes(0.5, 128, overhead=0.0)
     assert list(minutes) == list(LESSON_WORK) and minutes["01 CNN features"] == 0.0
-    # lesson 05: 900 steps at 256 px = 4x the pixels of the measured 128 px step
-    assert minutes["05 Gatys optimization"] == pytest.approx(900 * 0.5 * 4 / 60)
-    assert minutes["06 Beyond Gatys"] == pytest.approx(estimate_seconds(600, 256, 0.5, 128) / 60)
+    # each run priced as steps x (its size / 128 px)^2 x the measured 0.5 s
+    for lesson, work in LESSON_WORK.items():
+        assert minutes[lesson] == pytest.approx(sum(n * 0.5 * (px / 128) ** 2 for n, px in work) / 60)
 
 
 def test_stylize_takes_the_fast_path_without_being_asked(astronaut64, swirls64, monkeypatch):
