@@ -20,6 +20,7 @@ import hashlib
 import os
 import time
 import warnings
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +73,7 @@ def load_image(source, size: int | None = None) -> torch.Tensor:
     if _is_url(name):
         img = open_image(fetch_url(name), name=name)
     elif samples.is_sample(name):
-        img = _sample(name, size)
+        img = _sample(name)
     else:
         img = open_image(Path(name).expanduser())
     return _sized(img, size, name)
@@ -168,27 +169,24 @@ def as_image_inputs(content, style, init=None):
     return content, style, as_image_tensor(init, "init")
 
 
-def _sample(name: str, size: int | None) -> Image.Image:
+def _sample(name: str) -> Image.Image:
     """The sample ``name`` of :mod:`nst_course.samples` as an RGB PIL image."""
+    if name in samples.PAINTINGS:
+        painting = samples.PAINTINGS[name]
+        return open_image(fetch_url(painting.url, painting.sha256), name=f"{name} ({painting.url})")
+    return _offline_sample(name).copy()
+
+
+@cache
+def _offline_sample(name: str) -> Image.Image:
+    """A photo (from scikit-image) or a generated style (drawn here), made once per process."""
     if name in samples.PHOTOS:
         import skimage.data
 
         return _to_rgb(Image.fromarray(getattr(skimage.data, name)()), name)
-    if name in samples.GENERATED:
-        return _generated(name)
-    painting = samples.PAINTINGS[name]
-    return open_image(fetch_url(painting.url, painting.sha256), name=f"{name} ({painting.url})")
-
-
-_GENERATED: dict[str, Image.Image] = {}
-
-
-def _generated(name: str) -> Image.Image:
     from . import styles
 
-    if name not in _GENERATED:
-        _GENERATED[name] = getattr(styles, name)()
-    return _GENERATED[name].copy()
+    return getattr(styles, name)()
 
 
 def open_image(path, name: str | None = None) -> Image.Image:
