@@ -226,6 +226,11 @@ OVERFLOW_JS = """() => {
     if (st.overflowX !== 'visible' && e.scrollWidth > e.clientWidth + 2 && e !== s)
       bad.push(`${what} hides ${e.scrollWidth - e.clientWidth} px`);
     if (e.tagName === 'IMG' && r.height > box.height + 2) bad.push(`a figure ${Math.round(r.height)} px`);
+    const cy = r.y + r.height / 2, cx = r.x + r.width / 2;
+    if (e.tagName === 'SELECT' && cy > 0 && cy < innerHeight) {  // a dropdown must not be covered
+      const top = document.elementFromPoint(cx, cy);
+      if (top && top !== e && !e.contains(top)) bad.push(`a dropdown under ${top.tagName}.${top.className}`);
+    }
   }
   return bad.slice(0, 3);
 }"""

@@ -77,7 +77,11 @@ SLIDES_CSS = """
 .reveal table { max-width: 100%; display: block; overflow-x: auto; }
 .reveal .jp-Cell, .reveal .jp-OutputArea, .reveal .jp-OutputArea-child,
 .reveal .jp-OutputArea-output { max-width: 100%; min-width: 0; }
-.reveal .jupyter-widgets { max-width: 100%; flex-wrap: wrap; }
+.reveal .jupyter-widgets { max-width: 100%; flex-wrap: wrap; font-size: 18px; }
+.reveal .jupyter-widgets.widget-inline-hbox { height: auto; align-items: center; line-height: 1.4; }
+.reveal .jupyter-widgets select {
+  height: auto !important; min-height: 1.7em; font-size: 18px; line-height: 1.4;
+  padding: 2px 4px; margin: 0; color: #222; }
 .reveal .MathJax_CHTML { white-space: normal; }
 """
 
