@@ -48,3 +48,43 @@ def test_readme_shows_the_two_commands():
     readme = (ROOT / "README.md").read_text()
     assert "make lab" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def _lesson_00():
+    nb = json.loads((ROOT / "notebooks" / "00_start_here.ipynb").read_text())
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    prose = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    return "\n".join(code), "\n".join(prose)
+
+
+def test_lesson_00_estimates_come_from_one_measured_step():
+    """Every run-time estimate of lesson 00 reuses one step timed at ~128 px (so no two disagree)."""
+    code, prose = _lesson_00()
+    assert len(re.findall(r"\btime_step\(", code)) == 1, "time one step, once"
+    size = re.search(r"^MEASURED\s*=\s*(\d+)", code, re.M)
+    assert size and 96 <= int(size.group(1)) <= 192, "measure at about 128 px (not the fast mode's tiny size)"
+    assert re.search(r"^sec\s*=\s*time_step\(MEASURED\)", code, re.M)
+    calls = re.findall(r"\b(estimate_seconds|lesson_minutes)\(([^\n]*)", code)
+    assert len(calls) >= 2
+    for name, args in calls:
+        assert "sec, MEASURED" in args, f"{name}({args}: not from the one measured step"
+    assert re.search(r"report\([^)]*seconds_per_step=sec", code), "the report reuses the step"
+    # numbers of minutes in the prose are study and lecture times, never a run time
+    for m in re.finditer(r"[^.\n]*\b\d+(?:\.\d+)?\s*min\b", prose):
+        assert re.search(r"Study|Lecture", m.group(0)), f"a run time typed into the prose: {m.group(0)!r}"
+
+
+def test_readme_offers_demo_mode_and_keeps_fast_mode_for_tests():
+    readme = (ROOT / "README.md").read_text()
+    assert "NST_COURSE_MODE=demo" in readme
+    fast = readme[readme.index("NST_COURSE_FAST=1` (tiny"):][:200]
+    assert "tests only" in fast
+
+
+def test_make_lab_opens_lesson_00_and_lab_student_serves_the_student_copies():
+    make = (ROOT / "Makefile").read_text()
+    assert "--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb" in make
+    dry = subprocess.run(["make", "-n", "--no-print-directory", "lab-student"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert dry.returncode == 0, dry.stderr
+    assert "--ServerApp.root_dir=student" in dry.stdout and "/lab/tree/00_start_here.ipynb" in dry.stdout
