@@ -1,3 +1,11 @@
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
 from nst_course import bench
 
 
@@ -39,3 +47,76 @@ def test_time_to_quality_reports_float32_losses_of_both():
     assert r["images"][0].shape == r["images"][1].shape == (1, 3, 48, 64)
     if r["reached"]:
         assert r["reached"]["content"] <= r["plain_content"] and r["reached"]["style"] <= r["plain_style"]
+
+
+def _fake_result():
+    """What run() returns, without measuring anything."""
+    def impl(sec, dtype):
+        return {"s_per_step": sec, "gflops": 71 / sec, "peak_mb": float("nan"), "dtype": dtype}
+    return {"conv_peak_gflops": {"float32": 200.0, "bfloat16": 400.0}, "date": "2026-11-26",
+            "processor": bench.processor(), "torch": "2.14.1", "threads": 2, "steps": 3, "rounds": 2,
+            "rows": [{"width": 256, "height": 192, "gflop": 71.0, "plain": impl(0.5, "float32"),
+                      "ours": impl(0.25, "bfloat16"), "ours_fp32": impl(0.45, "float32")}]}
+
+
+def test_markdown_table_parses_and_names_machine_and_date():
+    text = bench.markdown(_fake_result())
+    table = bench.parse_markdown(text)
+    assert table["date"] == "2026-11-26" and table["machine"] == bench.processor()
+    assert table["threads"] == 2 and table["torch"] == "2.14.1"
+    assert [r["impl"] for r in table["rows"]] == ["plain", "`stylize` (bfloat16)", "`stylize` float32"]
+    assert table["rows"][1]["/ plain"] == "**0.50**" and table["rows"][1]["% of conv peak"] == "71 %"
+    assert table["rows"][0]["peak memory"] == "–"  # not measured
+
+
+def test_run_result_makes_a_markdown_table(monkeypatch):
+    # the measurement monkeypatched away: run()'s own bookkeeping, in well under a second
+    monkeypatch.setattr(bench, "conv_peak", lambda dtype=None, **kw: 100.0)
+    monkeypatch.setattr(bench, "images", lambda width: (torch.rand(1, 3, width * 3 // 4, width),) * 2)
+    monkeypatch.setattr(bench, "IMPLS", {k: (lambda c, s, n: [0.01] * (n - 1)) for k in bench.IMPLS})
+    res = bench.run((64,), steps=2, rounds=1, memory=False, out=lambda line: None)
+    table = bench.parse_markdown(bench.markdown(res, "nst-course bench --sizes 64"))
+    assert len(table["rows"]) == 3 and table["machine"] == bench.processor()
+    assert table["date"] == time.strftime("%Y-%m-%d")
+
+
+def test_processor_names_the_cpu_and_its_bfloat16():
+    name = bench.processor()
+    assert "cores" in name and torch.backends.cpu.get_cpu_capability() in name
+    assert "bf16" in name or "no native bfloat16" in name
+
+
+def test_readme_table_parses_and_names_its_machine_and_date():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    table = bench.parse_markdown(bench.between_markers(readme, "bench"))
+    assert re.fullmatch(r"20\d\d-\d\d-\d\d", table["date"]) and len(table["machine"]) > 3
+    sizes = {r["size"] for r in table["rows"]}
+    assert {"256×192", "512×384"} <= sizes
+    assert all({r["impl"] for r in table["rows"] if r["size"] == s} >= {"plain"} for s in sizes)
+
+
+def test_update_readme_replaces_only_between_the_markers(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# T\n\nbefore\n<!-- bench:begin -->\nold table\n<!-- bench:end -->\nafter\n")
+    bench.update_readme(readme, bench.markdown(_fake_result()))
+    text = readme.read_text()
+    assert text.startswith("# T\n\nbefore\n<!-- bench:begin -->\nMeasured 2026-11-26")
+    assert text.endswith("|\n<!-- bench:end -->\nafter\n") and "old table" not in text
+    bench.parse_markdown(bench.between_markers(text))
+    readme.write_text("no markers")
+    with pytest.raises(ValueError, match="markers"):
+        bench.update_readme(readme, "x")
+
+
+def test_main_prints_markdown_from_json_without_measuring(tmp_path, capsys):
+    saved = tmp_path / "bench.json"
+    saved.write_text(json.dumps(_fake_result() | {"command": "nst-course bench --sizes 256"}))
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- bench:begin -->\n<!-- bench:end -->\n")
+    assert bench.main(["--sizes", "256", "--from-json", str(saved), "--markdown",
+                       "--update-readme", str(readme)]) == 0
+    out = capsys.readouterr().out
+    assert "`nst-course bench --sizes 256`" in out
+    assert bench.parse_markdown(bench.between_markers(readme.read_text()))["date"] == "2026-11-26"
+    readme.write_text("no markers")  # refused before any measuring
+    assert bench.main(["--sizes", "256", "--update-readme", str(readme)]) == 2
