@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # One torch thread per pytest worker: two workers already fill the two cores.
 TEST_ENV := NST_COURSE_FAST=1 TQDM_DISABLE=1 MPLBACKEND=Agg PYTHONHASHSEED=0 OMP_NUM_THREADS=1
 
-.PHONY: install lab lab-student test lint clean wheel student slides html navigation web-assets browser-deps
+.PHONY: install lab lab-student test lint clean wheel student slides html navigation web-assets browser-deps time-lessons
 
 install: $(STAMP)
 
@@ -69,6 +69,12 @@ slides: $(STAMP) $(ASSETS)
 # Static site of the executed course, offline -> site/index.html (FAST=1: tiny and quick)
 html: $(STAMP) $(ASSETS)
 	$(if $(FAST),NST_COURSE_FAST=1) TQDM_DISABLE=1 $(BIN)/python tools/build_site.py html
+
+# Execute every lesson (MODE=full|demo|fast, default full) in a temporary folder and print a
+# markdown table of the seconds each took next to doctor's estimate; README=README.md also writes
+# it between the README's lessons markers. Publish only timings from a quiet machine.
+time-lessons: $(STAMP)
+	$(BIN)/python tools/time_lessons.py --mode $(or $(MODE),full) $(if $(README),--update-readme $(README))
 
 # Regenerate prev | index | next cells, the lesson list in 00, and the slide metadata.
 navigation: $(STAMP)

@@ -1,0 +1,64 @@
+"""tools/time_lessons.py (`make time-lessons`) on tiny fake notebooks, not the real lessons."""
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import time_lessons as T  # noqa: E402
+
+from nst_course import bench  # noqa: E402
+
+
+def _notebook(path: Path, title: str, code: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(title), nbformat.v4.new_code_cell(code)]
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.fixture
+def lessons(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    code = ("import os, pathlib, time\n"
+            "time.sleep(0.3)\n"
+            "pathlib.Path('made_by_the_lesson.txt').write_text(os.environ['NST_COURSE_MODE'])\n"
+            "assert os.environ['NST_COURSE_MODE'] == 'demo' and 'NST_COURSE_FAST' not in os.environ")
+    good = _notebook(folder / "01_fake.ipynb", "# 01 — Fake lesson: a pause\n\nWaits.", code)
+    bad = _notebook(folder / "02_broken.ipynb", "# 02 — Broken lesson\n\nFails.", "1 / 0")
+    return good, bad
+
+
+def test_time_lessons_prints_a_table_and_writes_the_readme(lessons, tmp_path, capsys, monkeypatch):
+    good, bad = lessons
+    monkeypatch.chdir(tmp_path)
+    readme = tmp_path / "README.md"
+    readme.write_text("# R\n<!-- lessons:begin -->\nold\n<!-- lessons:end -->\nend\n")
+    rc = T.main([str(good), str(bad), "--mode", "demo", "--step-seconds", "0.05",
+                 "--update-readme", str(readme)])
+    assert rc == 1  # a failing lesson is reported, the others timed
+    out = capsys.readouterr().out
+    assert "| 01 Fake lesson | demo |" in out and "ZeroDivisionError" in out
+    table = bench.between_markers(readme.read_text(), "lessons")
+    assert "Measured " in table and bench.processor() in table and "old" not in table
+    rows = [line for line in table.splitlines() if line.startswith("| 0")]
+    assert len(rows) == 2
+    seconds = float(rows[0].split("|")[3])
+    assert 0.3 <= seconds < 120
+    assert rows[0].split("|")[4].strip() == f"{T.estimates(0.05)['01'] * 60:.0f} s"  # doctor's
+    assert not list(tmp_path.rglob("made_by_the_lesson.txt"))  # ran in a temporary folder, removed
+
+
+def test_run_lesson_gives_the_kernel_the_mode(lessons, monkeypatch):
+    good, _ = lessons
+    monkeypatch.setenv("NST_COURSE_FAST", "1")
+    seconds, error = T.run_lesson(good, "demo")
+    assert error is None and seconds >= 0.3  # the cell asserts the kernel's environment
+    import os
+
+    assert os.environ["NST_COURSE_FAST"] == "1"  # restored afterwards

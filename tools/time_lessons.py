@@ -1,0 +1,127 @@
+"""Time every lesson as a learner runs it: ``make time-lessons [MODE=demo] [README=README.md]``.
+
+Each lesson is executed top to bottom with nbclient in a fresh kernel, in a temporary folder
+(whatever a lesson saves lands there and is deleted), in the mode given (``full`` by default;
+``NST_COURSE_MODE`` reaches the kernel). Prints a markdown table: lesson, mode, seconds and
+``nst-course doctor``'s full-mode estimate (``nst_course.doctor.lesson_minutes``, priced with
+one step timed here), under a caption naming date, processor and torch. ``--update-readme``
+writes it into README.md between ``<!-- lessons:begin -->`` and ``<!-- lessons:end -->``.
+Timings are only worth publishing from a quiet machine (nothing else running).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import _lessons as L
+
+MODES = ("full", "demo", "fast")
+
+
+def run_lesson(path: Path, mode: str, timeout: float | None = None) -> tuple[float, str | None]:
+    """``(seconds, None)``, or ``(seconds, error)`` when a cell failed, for one execution of
+    ``path`` in ``mode`` in a fresh kernel working in a temporary folder."""
+    from nbclient import NotebookClient
+
+    nb = L.read(path)
+    for cell in nb.cells:  # nbclient knows the tag, not nbval's comment
+        if "NBVAL_RAISES_EXCEPTION" in L.source(cell):
+            cell.metadata.setdefault("tags", []).append("raises-exception")
+    env = {"NST_COURSE_MODE": mode, "NST_COURSE_FAST": "1" if mode == "fast" else None,
+           "TQDM_DISABLE": "1", "MPLBACKEND": None}  # the kernel's inline backend draws, as for a learner
+    saved = _set_env(env)
+    error = None
+    with tempfile.TemporaryDirectory(prefix="time-lessons-") as folder:
+        t0 = time.perf_counter()
+        try:
+            NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                           resources={"metadata": {"path": folder}}).execute()
+        except Exception as e:  # a failing cell: report it, time the rest of the lessons
+            error = f"{type(e).__name__}: {str(e).strip().splitlines()[-1][:200] if str(e).strip() else ''}"
+        seconds = time.perf_counter() - t0
+    _set_env(saved)
+    return seconds, error
+
+
+def _set_env(values: dict) -> dict:
+    """Set (None: remove) environment variables, inherited by kernels; returns the old values."""
+    old = {k: os.environ.get(k) for k in values}
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    return old
+
+
+def lesson_name(path: Path) -> str:
+    """``"03 Gram matrices"`` from the lesson's title cell, else the file's name."""
+    try:
+        return L.short_title(L.read(path))
+    except (ValueError, IndexError):
+        return path.stem
+
+
+def estimates(step_seconds: float | None = None, size: int = 128) -> dict[str, float]:
+    """``{"02": minutes, ...}``: doctor's full-mode estimate per lesson number."""
+    from nst_course import doctor
+
+    if step_seconds is None:
+        step_seconds = doctor.time_step(size)
+    return {name[:2]: m for name, m in doctor.lesson_minutes(step_seconds, size).items()}
+
+
+def markdown(results: list[dict], mode: str, command: str) -> str:
+    """The table: one row per lesson (``results``: dicts with lesson, seconds, error, estimate)."""
+    import torch
+
+    from nst_course.bench import processor
+
+    total = sum(r["seconds"] for r in results)
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {processor()}, {torch.get_num_threads()} threads, "
+             f"torch {torch.__version__}: `{command}` (each lesson once, top to bottom, in a fresh kernel; "
+             f"{total / 60:.1f} min in all).", "",
+             "| lesson | mode | seconds | doctor's estimate (full mode) |", "|---|---|---|---|"]
+    for r in results:
+        est = r.get("estimate")
+        secs = f"{r['seconds']:.0f}" + (f" (failed: {r['error']})" if r["error"] else "")
+        lines.append(f"| {r['lesson']} | {mode} | {secs} | "
+                     f"{'–' if est is None else f'{est * 60:.0f} s'} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("notebooks", nargs="*", type=Path, help="lessons to run (default: all of notebooks/)")
+    p.add_argument("--mode", choices=MODES, default="full")
+    p.add_argument("--update-readme", metavar="README", help="also write the table into this file")
+    p.add_argument("--step-seconds", type=float, help="a step at 128 px measured already (for the estimates)")
+    p.add_argument("--timeout", type=float, help="seconds a cell may take (default: no limit)")
+    a = p.parse_args(argv)
+    sys.path.insert(0, str(L.ROOT))
+    from nst_course.bench import between_markers, update_readme
+
+    if a.update_readme:  # its markers are there before an hour of lessons
+        between_markers(Path(a.update_readme).read_text(encoding="utf-8"), "lessons")
+    paths = a.notebooks or L.lessons()
+    est = estimates(a.step_seconds)
+    results = []
+    for path in paths:
+        seconds, error = run_lesson(path, a.mode, a.timeout)
+        results.append({"lesson": lesson_name(path), "seconds": seconds, "error": error,
+                        "estimate": est.get(path.name[:2])})
+        print(f"{path.name}: {seconds:.0f} s" + (f" FAILED ({error})" if error else ""), flush=True)
+    table = markdown(results, a.mode, f"make time-lessons MODE={a.mode}")
+    print(table)
+    if a.update_readme:
+        update_readme(a.update_readme, table, "lessons")
+    return 1 if any(r["error"] for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
