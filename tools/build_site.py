@@ -83,6 +83,10 @@ SLIDES_CSS = """
   height: auto !important; min-height: 1.7em; font-size: 18px; line-height: 1.4;
   padding: 2px 4px; margin: 0; color: #222; }
 .reveal .MathJax_CHTML { white-space: normal; }
+.reveal .jp-RenderedMarkdown { font-size: 22px; line-height: 1.45; }
+.reveal .jp-RenderedMarkdown h1 { font-size: 48px; } .reveal .jp-RenderedMarkdown h2 { font-size: 38px; }
+.reveal .jp-RenderedMarkdown h3 { font-size: 30px; }
+.reveal .jp-InputArea-editor pre, .reveal .jp-OutputArea-output pre { font-size: 16px; line-height: 1.35; }
 """
 
 
