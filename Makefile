@@ -62,13 +62,16 @@ $(ASSETS): tools/package.json tools/package-lock.json
 student: $(STAMP)
 	$(BIN)/python tools/student.py notebooks student
 
-# reveal.js slides of every lesson, executed, offline -> slides/ (FAST=1: tiny and quick)
+# reveal.js slides of every lesson, executed, offline -> slides/ (FAST=1: tiny and quick;
+# DEMO=1: the demo mode's ~128 px pictures, for a lecture prepared in little time)
 slides: $(STAMP) $(ASSETS)
-	$(if $(FAST),NST_COURSE_FAST=1) TQDM_DISABLE=1 $(BIN)/python tools/build_site.py slides
+	$(if $(FAST),NST_COURSE_FAST=1) $(if $(DEMO),NST_COURSE_MODE=demo) TQDM_DISABLE=1 \
+	  $(BIN)/python tools/build_site.py slides
 
-# Static site of the executed course, offline -> site/index.html (FAST=1: tiny and quick)
+# Static site of the executed course, offline -> site/index.html (FAST=1 / DEMO=1 as for slides)
 html: $(STAMP) $(ASSETS)
-	$(if $(FAST),NST_COURSE_FAST=1) TQDM_DISABLE=1 $(BIN)/python tools/build_site.py html
+	$(if $(FAST),NST_COURSE_FAST=1) $(if $(DEMO),NST_COURSE_MODE=demo) TQDM_DISABLE=1 \
+	  $(BIN)/python tools/build_site.py html
 
 # Execute every lesson (MODE=full|demo|fast, default full) in a temporary folder and print a
 # markdown table of the seconds each took next to doctor's estimate; README=README.md also writes

@@ -321,7 +321,9 @@ def build(kind: str, out: Path, paths: list[Path], fast: bool, run: bool,
     slides = kind == "slides"
     out.mkdir(parents=True, exist_ok=True)
     copy_assets(out, slides)
-    cache = cache or L.ROOT / "build" / ("executed-fast" if fast else "executed")
+    if cache is None:  # one cache per mode (NST_COURSE_MODE=demo builds demo pages)
+        mode = "fast" if fast else os.environ.get("NST_COURSE_MODE", "").strip().lower() or "full"
+        cache = L.ROOT / "build" / ("executed" if mode == "full" else f"executed-{mode}")
     written, listing = [], []
     for path in paths:
         nb = execute(path, cache, fast) if run else L.read(path)
