@@ -12,11 +12,19 @@ One forward pass instead of hundreds of optimisation steps:
 
 ``alpha`` trades content for style: ``t = alpha * AdaIN(c, s) + (1 - alpha) * c``.
 Introduced in notebooks/06_beyond_gatys.ipynb.
+
+Speed: the encoder's and decoder's convolutions run in bfloat16 where the processor computes
+it natively (``precision="auto"``, as :func:`~nst_course.stylize`); the image, the first and
+last convolutions and AdaIN's statistics stay float32. A style's conv4_1 mean and std are
+kept (keyed by a hash of the style image's pixels), so applying the same style again costs
+one encoder pass less.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,7 +33,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .config import Device, ImageSource, get_device, source_size
+from .config import Device, ImageSource, get_device, get_dtype, source_size
 from .images import as_image_inputs, load_image
 from .vgg import VGG19, load_vgg
 from .weights import ADAIN_DECODER, bundled
@@ -59,20 +67,33 @@ def build_decoder() -> nn.Sequential:
 
 
 @lru_cache(maxsize=4)
-def _decoder(device: str) -> nn.Sequential:
+def _decoder(device: str, dtype: torch.dtype = torch.float32) -> nn.Sequential:
     dec = build_decoder()
     dec.load_state_dict(torch.load(decoder_path(), map_location="cpu", weights_only=True))
-    return dec.requires_grad_(False).eval().to(device)
+    dec = dec.requires_grad_(False).eval().to(device).to(memory_format=torch.channels_last)
+    dec[:-1].to(dtype)  # the last conv (64 -> 3 channels) stays float32: the output is not rounded
+    return dec
 
 
-def load_adain(device: Device = None) -> tuple[VGG19, nn.Sequential]:
+def load_adain(device: Device = None, precision: str = "auto") -> tuple[VGG19, nn.Sequential]:
     """``(encoder, decoder)`` on ``device``, built once per process and shared.
 
     The encoder is :class:`~nst_course.vgg.VGG19` with the Gatys weights and
-    reflection padding; call it as ``encoder(x, ["conv4_1"])``.
+    reflection padding; call it as ``encoder(x, ["conv4_1"])`` (float32 features).
+    ``precision`` (:func:`nst_course.config.get_dtype`): the dtype of their convolutions
+    (bfloat16 where native by default); run the decoder with :func:`decode`.
     """
-    device = str(get_device(device))
-    return load_vgg("gatys", "max", padding="reflect", device=device), _decoder(device)
+    device = get_device(device)
+    dtype = get_dtype(precision, device)
+    return (load_vgg("gatys", "max", padding="reflect", device=device, precision=precision),
+            _decoder(str(device), dtype))
+
+
+def decode(decoder: nn.Sequential, t: torch.Tensor) -> torch.Tensor:
+    """``decoder(t)`` for features ``t`` ``(N, 512, h, w)``: an image ``(N, 3, 8h, 8w)``, float32,
+    in the decoder's own dtype up to its last convolution, which is float32."""
+    x = t.to(decoder[1].weight.dtype, memory_format=torch.channels_last)
+    return decoder[-1](decoder[:-1](x).float()).contiguous()
 
 
 def mean_std(features: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
@@ -91,9 +112,37 @@ def adain(content_feat: torch.Tensor, style_feat: torch.Tensor, eps: float = 1e-
     ``style_feat`` ``(N or 1, C, H', W')``; the spatial layout is the content's.
     (A channel that is constant in the content stays constant: only its mean moves.)
     """
+    return adain_from_stats(content_feat, *mean_std(style_feat, eps), eps)
+
+
+def adain_from_stats(content_feat: torch.Tensor, style_mean: torch.Tensor, style_std: torch.Tensor,
+                     eps: float = 1e-5) -> torch.Tensor:
+    """:func:`adain` with the style's per-channel ``mean_std`` given (e.g. kept from an earlier call)."""
     c_mean, c_std = mean_std(content_feat, eps)
-    s_mean, s_std = mean_std(style_feat, eps)
-    return s_std * (content_feat - c_mean) / c_std + s_mean
+    return style_std * (content_feat - c_mean) / c_std + style_mean
+
+
+#: conv4_1 ``(mean, std)`` of recent styles, keyed by a hash of the pixels (:func:`style_stats`)
+_STYLE_STATS: OrderedDict = OrderedDict()
+STYLE_CACHE_SIZE = 16
+
+
+def style_stats(encoder: VGG19, style_img: torch.Tensor) -> tuple[tuple[torch.Tensor, torch.Tensor], bool]:
+    """``((mean, std), cached)``: the conv4_1 statistics of ``style_img`` ``(1, 3, H, W)``,
+    computed once per style image and encoder. The key is a hash of the pixels themselves
+    (not the tensor's identity: a style loaded again, or changed in place, is found or
+    recomputed correctly); hashing 512x512 pixels takes milliseconds, an encoder pass ~1 s."""
+    pixels = style_img.detach().to("cpu", torch.float32).contiguous()
+    key = (hashlib.blake2b(pixels.numpy().tobytes(), digest_size=16).hexdigest(), tuple(pixels.shape),
+           encoder.extra_repr(), str(style_img.device))
+    if key in _STYLE_STATS:
+        _STYLE_STATS.move_to_end(key)
+        return _STYLE_STATS[key], True
+    stats = mean_std(encoder(style_img, [ENCODER_LAYER])[ENCODER_LAYER])
+    _STYLE_STATS[key] = stats
+    while len(_STYLE_STATS) > STYLE_CACHE_SIZE:
+        _STYLE_STATS.popitem(last=False)
+    return stats, False
 
 
 def _multiple_of_8(img: torch.Tensor) -> torch.Tensor:
@@ -110,16 +159,20 @@ class AdaINResult:
     image: torch.Tensor
     seconds: float
     alpha: float
+    #: True when every style's features were kept from an earlier call (one encoder pass less)
+    style_cached: bool = False
 
     def __repr__(self) -> str:
         h, w = self.image.shape[-2:]
-        return f"AdaINResult({w}x{h}, alpha={self.alpha:g}, {self.seconds:.2f} s)"
+        cached = ", style features cached" if self.style_cached else ""
+        return f"AdaINResult({w}x{h}, alpha={self.alpha:g}, {self.seconds:.2f} s{cached})"
 
 
 @torch.no_grad()
 def adain_stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], alpha: float = 1.0,
                   *, size: int | None = None, style_size: int | None = None,
-                  style_blend: Sequence[float] | None = None, device: Device = None) -> AdaINResult:
+                  style_blend: Sequence[float] | None = None, device: Device = None,
+                  precision: str = "auto") -> AdaINResult:
     """Stylise ``content`` with ``style`` in one forward pass.
 
     Args:
@@ -130,13 +183,15 @@ def adain_stylize(content: ImageSource, style: ImageSource | Sequence[ImageSourc
             ``DEFAULT_SIZE`` px).
             The output is cropped to a multiple of 8 pixels.
         style_size: long side of the style image(s) (default: the content's).
+        precision: ``"auto"`` (bfloat16 convolutions where native), ``"float32"`` or
+            ``"bfloat16"`` (:func:`nst_course.config.get_dtype`); the output is float32 either way.
     Returns:
         :class:`AdaINResult` with ``image`` ``(1, 3, H', W')`` and ``seconds``.
     """
     content, style, _ = as_image_inputs(content, style)  # one clear ValueError each
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must be between 0 and 1, not {alpha}")
-    encoder, decoder = load_adain(device)
+    encoder, decoder = load_adain(device, precision)
     dev = next(decoder.parameters()).device
     content_img = _multiple_of_8(load_image(content, source_size(content, size)).to(dev))
     styles = style if isinstance(style, list | tuple) else [style]
@@ -151,10 +206,12 @@ def adain_stylize(content: ImageSource, style: ImageSource | Sequence[ImageSourc
 
     t0 = time.perf_counter()
     fc = encoder(content_img, [ENCODER_LAYER])[ENCODER_LAYER]
-    t = sum(b * adain(fc, encoder(s, [ENCODER_LAYER])[ENCODER_LAYER]) for b, s in
-            zip(blend, style_imgs)) / float(sum(blend))
+    stats = [style_stats(encoder, s) for s in style_imgs]
+    t = sum(b * adain_from_stats(fc, mean, std) for b, ((mean, std), _) in
+            zip(blend, stats)) / float(sum(blend))
     t = alpha * t + (1.0 - alpha) * fc
-    image = decoder(t).clamp(0, 1)
+    image = decode(decoder, t).clamp(0, 1)
     if dev.type == "cuda":
         torch.cuda.synchronize()
-    return AdaINResult(image=image, seconds=time.perf_counter() - t0, alpha=alpha)
+    return AdaINResult(image=image, seconds=time.perf_counter() - t0, alpha=alpha,
+                       style_cached=all(cached for _, cached in stats))

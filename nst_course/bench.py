@@ -188,8 +188,50 @@ def peak_memory_mb(impl: str, width: int, steps: int = 2) -> float:
 IMPLS = {"plain": _plain, "ours": _ours, "ours_fp32": _ours_fp32}
 
 
-def run(sizes=(256, 512, 1024), steps: int = 3, rounds: int = 2, memory: bool = True, out=print):
-    """Time ``steps`` steps (+1 warm-up) of each of :data:`IMPLS`, ``rounds`` times, interleaved."""
+def adain_gflop(height: int, width: int, style: bool = True) -> float:
+    """Conv GFLOP of one :func:`~nst_course.adain.adain_stylize` at ``height`` x ``width``: the
+    encoder to conv4_1 on the content (and on a style of the same size unless ``style=False``,
+    i.e. its features cached) plus the decoder."""
+    from .adain import ENCODER_LAYER, build_decoder
+
+    encoder = step_gflop(height, width, (ENCODER_LAYER,)) / 2  # forward only
+    h, w, decoder = height // 8, width // 8, 0
+    for m in build_decoder():
+        if isinstance(m, nn.Upsample):
+            h, w = 2 * h, 2 * w
+        elif isinstance(m, nn.Conv2d):
+            decoder += 2 * m.in_channels * m.out_channels * 9 * h * w
+    return (2 if style else 1) * encoder + decoder / 1e9
+
+
+def time_adain(size: int = 512, repeats: int = 3, precision: str = "auto") -> dict:
+    """Median seconds of ``adain_stylize`` at ``size`` x ``size`` (chelsea x swirls, after a
+    warm-up): a new style (its features computed) and the same style again (cached)."""
+    from . import adain as A
+    from .config import get_dtype
+    from .images import load_image
+
+    content, style = (F.interpolate(load_image(n, size), size=(size, size), mode="bilinear",
+                                    align_corners=False).clamp(0, 1) for n in ("chelsea", "swirls"))
+    A.adain_stylize(content, style, precision=precision, device="cpu")  # warm-up
+    first, cached = [], []
+    for _ in range(repeats):
+        A._STYLE_STATS.clear()
+        first.append(A.adain_stylize(content, style, precision=precision, device="cpu").seconds)
+        again = A.adain_stylize(content, style, precision=precision, device="cpu")
+        assert again.style_cached
+        cached.append(again.seconds)
+    gf, gf_cached = adain_gflop(size, size), adain_gflop(size, size, style=False)
+    sec, sec_cached = _median(first), _median(cached)
+    return {"size": size, "dtype": str(get_dtype(precision, "cpu"))[6:], "seconds": sec, "gflop": gf,
+            "gflops": gf / sec, "cached_seconds": sec_cached, "cached_gflop": gf_cached,
+            "cached_gflops": gf_cached / sec_cached}
+
+
+def run(sizes=(256, 512, 1024), steps: int = 3, rounds: int = 2, memory: bool = True, out=print,
+        adain: int | None = 512):
+    """Time ``steps`` steps (+1 warm-up) of each of :data:`IMPLS`, ``rounds`` times, interleaved;
+    then AdaIN at ``adain`` x ``adain`` px (None: not)."""
     from .config import get_dtype
 
     peaks = {torch.float32: conv_peak(), torch.bfloat16: conv_peak(dtype=torch.bfloat16)}
@@ -221,7 +263,14 @@ def run(sizes=(256, 512, 1024), steps: int = 3, rounds: int = 2, memory: bool = 
             out(f"{w:>5}x{h:<4} {labels[impl]:>16} {sec:7.3f} {gf / sec:8.0f} "
                 f"{100 * gf / sec / peaks[dtypes[impl]]:6.0f}% {mem:8.0f} {ratio:>8}")
         rows.append(row)
-    return {"conv_peak_gflops": {str(k)[6:]: v for k, v in peaks.items()}, "rows": rows,
+    ada = None
+    if adain:
+        ada = time_adain(adain)
+        out(f"AdaIN {adain}x{adain} ({ada['dtype']}): {ada['seconds']:.2f} s "
+            f"({ada['gflop']:.0f} GFLOP, {ada['gflops']:.0f} GFLOP/s, "
+            f"{100 * ada['gflops'] / peaks[getattr(torch, ada['dtype'])]:.0f} % of peak); same style "
+            f"again (features cached): {ada['cached_seconds']:.2f} s ({ada['cached_gflops']:.0f} GFLOP/s)")
+    return {"conv_peak_gflops": {str(k)[6:]: v for k, v in peaks.items()}, "rows": rows, "adain": ada,
             "date": time.strftime("%Y-%m-%d"), "processor": processor(), "torch": torch.__version__,
             "threads": torch.get_num_threads(), "steps": steps, "rounds": rounds}
 

@@ -87,3 +87,27 @@ def test_alpha_trades_style_for_content(pair):
     assert (none - crop).abs().mean() < (full - crop).abs().mean()
     with pytest.raises(ValueError, match="alpha"):
         A.adain_stylize(crop, style, alpha=1.5)
+
+
+def test_bfloat16_output_is_close_to_float32(pair):
+    content, style = pair
+    exact = A.adain_stylize(content, style, precision="float32", device="cpu").image
+    fast = A.adain_stylize(content, style, precision="bfloat16", device="cpu").image
+    assert fast.dtype == exact.dtype == torch.float32 and 0 <= fast.min() and fast.max() <= 1
+    assert (fast - exact).abs().mean() < 0.02
+    _, decoder = A.load_adain("cpu", "bfloat16")
+    assert decoder[1].weight.dtype == torch.bfloat16 and decoder[-1].weight.dtype == torch.float32
+
+
+def test_the_same_style_is_encoded_once(pair):
+    content, style = pair
+    A._STYLE_STATS.clear()
+    first = A.adain_stylize(content, style, device="cpu")
+    again = A.adain_stylize(content, style.clone(), device="cpu")  # another tensor, same pixels
+    assert not first.style_cached and again.style_cached and "cached" in repr(again)
+    torch.testing.assert_close(again.image, first.image)
+    changed = style.clone()
+    changed[..., :8, :8] = 0  # different pixels: encoded again
+    assert not A.adain_stylize(content, changed, device="cpu").style_cached
+    both = A.adain_stylize(content, [style, changed], device="cpu")
+    assert both.style_cached and len(A._STYLE_STATS) == 2

@@ -18,7 +18,7 @@ def test_step_gflop_counts_forward_and_input_backward():
 
 def test_bench_prints_a_table_with_the_ratio():
     lines = []
-    res = bench.run((64,), steps=1, rounds=1, memory=False, out=lines.append)
+    res = bench.run((64,), steps=1, rounds=1, memory=False, out=lines.append, adain=None)
     assert "conv peak" in lines[0] and "bfloat16" in lines[0] and "/ plain" in lines[1]
     row = res["rows"][0]
     assert (row["width"], row["height"]) == (64, 48)
@@ -74,7 +74,7 @@ def test_run_result_makes_a_markdown_table(monkeypatch):
     monkeypatch.setattr(bench, "conv_peak", lambda dtype=None, **kw: 100.0)
     monkeypatch.setattr(bench, "images", lambda width: (torch.rand(1, 3, width * 3 // 4, width),) * 2)
     monkeypatch.setattr(bench, "IMPLS", {k: (lambda c, s, n: [0.01] * (n - 1)) for k in bench.IMPLS})
-    res = bench.run((64,), steps=2, rounds=1, memory=False, out=lambda line: None)
+    res = bench.run((64,), steps=2, rounds=1, memory=False, out=lambda line: None, adain=None)
     table = bench.parse_markdown(bench.markdown(res, "nst-course bench --sizes 64"))
     assert len(table["rows"]) == 3 and table["machine"] == bench.processor()
     assert table["date"] == time.strftime("%Y-%m-%d")
@@ -120,3 +120,15 @@ def test_main_prints_markdown_from_json_without_measuring(tmp_path, capsys):
     assert bench.parse_markdown(bench.between_markers(readme.read_text()))["date"] == "2026-11-26"
     readme.write_text("no markers")  # refused before any measuring
     assert bench.main(["--sizes", "256", "--update-readme", str(readme)]) == 2
+
+
+def test_adain_flops_and_timing():
+    # encoder to conv4_1 ~ 0.48 MFLOP per pixel, the decoder as much: ~380 GFLOP at 512x512
+    assert 370 < bench.adain_gflop(512, 512) < 390
+    assert abs(bench.adain_gflop(512, 512) - bench.adain_gflop(512, 512, style=False) - 126.5) < 1
+    a = bench.time_adain(64, repeats=1)
+    assert a["seconds"] > 0 and a["cached_seconds"] > 0 and a["dtype"] in ("float32", "bfloat16")
+    res = _fake_result() | {"adain": a}
+    text = bench.markdown(res)
+    assert "AdaIN (`adain_stylize`" in text and "cached" in text
+    bench.parse_markdown(text)  # the extra line leaves the table readable
