@@ -164,8 +164,15 @@ def plot_history(history, keys=("content_loss", "style_loss", "total_loss"), x: 
         positive += [y for y in ys if y > 0]
         zero = zero or any(y <= 0 for y in ys)
     if log:
-        if zero and positive:
-            ax.set_yscale("symlog", linthresh=min(positive))
+        if zero and positive:  # the linear part (0 up to the smallest value) gets room for its labels
+            lo, hi = math.floor(math.log10(min(positive))), math.ceil(math.log10(max(positive)))
+            ax.set_yscale("symlog", linthresh=min(positive), linscale=max(1.0, (hi - lo) / 6))
+            step = max(1, math.ceil((hi - lo) / 5))  # at most about six labelled ticks
+            ticks = [0] + [10.0 ** e for e in range(lo, hi + 1, step)]
+            ax.yaxis.set_major_locator(mpl.ticker.FixedLocator(ticks))
+            ax.yaxis.set_minor_locator(mpl.ticker.NullLocator())
+            ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(
+                lambda v, _: "0" if v == 0 else f"$10^{{{round(math.log10(v))}}}$"))
             ax.set_ylim(bottom=0)
         elif positive:
             ax.set_yscale("log")

@@ -108,6 +108,9 @@ def test_loss_curve_keeps_a_content_loss_that_starts_at_zero():
     bottom, top = ax.transAxes.transform((0, 0))[1], ax.transAxes.transform((0, 1))[1]
     assert bottom - 1 <= y0 <= top and math.isfinite(y0)
     assert readability_problems(ax.figure) == []
+    wide = [dict(step=k, content_loss=1e-8 * k, style_loss=1e7 / (k + 1)) for k in range(30)]
+    ax = plot_history(wide, keys=("content_loss", "style_loss"))
+    assert readability_problems(ax.figure) == [], "15 decades and a zero: labels must not crowd"
     positive = plot_history([dict(step=k, content_loss=1 / (k + 1)) for k in range(5)],
                             keys=("content_loss",))
     assert positive.get_yscale() == "log"
