@@ -153,7 +153,7 @@ def grid_figure(runs: Mapping[tuple[str, float], Run], style_weights=None, label
     tile = min(size, (MAX_WIDTH - left - gap * ncols) / ncols)
     width = left + ncols * (tile + gap)
     tile_h = tile * aspect
-    top = line + 0.1 + (2 * line + 0.1) * bool(suptitle)
+    top = line + 0.1 + (line + 0.15) * bool(suptitle)
     table_h = (nrows + 2) * 0.3 if table else 0.0
     height = top + nrows * (tile_h + gap) + (table_h + 0.15 if table else 0.05)
     fig = plt.figure(figsize=(width, height))
