@@ -132,3 +132,54 @@ def test_adain_flops_and_timing():
     text = bench.markdown(res)
     assert "AdaIN (`adain_stylize`" in text and "cached" in text
     bench.parse_markdown(text)  # the extra line leaves the table readable
+
+
+def test_full_size_steps_counts_stages_by_pixels():
+    stages = [(128, 100), (256, 100), (512, 100)]
+    assert bench.full_size_steps(stages, 512) == 100 * (1 / 16 + 1 / 4 + 1)
+    assert bench.full_size_steps(stages, 512, 150) == 100 / 16 + 50 / 4
+    assert bench.full_size_steps([(64, 10)], 64, 4) == 4
+
+
+def test_time_to_quality_sweep_at_tiny_size():
+    lines = []
+    rows = bench.time_to_quality_sweep([("astronaut", "swirls")], [10.0, 1000.0], size=64, steps=6,
+                                       schedule=[32, 64], weights="random", out=lines.append)
+    assert len(rows) == 2 and len(lines) == 3 + 2
+    assert lines[1].startswith("| content × style | style weight |") and "[32, 64]: s" in lines[1]
+    for row, line in zip(rows, lines[3:]):
+        assert line.startswith(f"| astronaut × swirls | {row['style_weight']:g} |") and line.count("|") == 12
+        assert row["stages"] == [(32, 3), (64, 3)] and row["full_size_steps"] == 3 / 4 + 3
+        assert row["single_seconds"] > 0 and row["seconds"] > 0
+        assert min(row["single_content"], row["single_style"], row["content_loss"], row["style_loss"]) >= 0
+        assert row["images"][0].shape == row["images"][1].shape == (1, 3, 64, 64)
+        if row["reached_step"]:  # only at full size: after the 3 coarse steps
+            assert 3 < row["reached_step"] <= 6 and 0 < row["reached_fraction"]
+            assert row["reached_full_size_steps"] == 3 / 4 + row["reached_step"] - 3
+        else:
+            assert "never" in line
+
+
+def test_main_sweep_writes_its_table_into_the_readme(tmp_path, monkeypatch, capsys):
+    def fake_sweep(pairs, weights, size, steps, out=print):
+        out(f"time to quality at {size} px")
+        out("| header |")
+        out("|---|")
+        out(f"| {pairs[0][0]} × {pairs[0][1]} | {weights[0]:g} |")
+        return [{"style_weight": weights[0], "images": (torch.zeros(1),)}]
+    monkeypatch.setattr(bench, "time_to_quality_sweep", fake_sweep)
+    readme, saved = tmp_path / "README.md", tmp_path / "sweep.json"
+    readme.write_text("a\n<!-- sweep:begin -->\nold\n<!-- sweep:end -->\nb\n")
+    assert bench.main(["--sweep", "--sweep-size", "64", "--sweep-weights", "7", "--update-readme",
+                       str(readme), "--json", str(saved)]) == 0
+    table = bench.between_markers(readme.read_text(), "sweep")
+    assert table.startswith("\nMeasured ") and "| astronaut × swirls | 7 |" in table and "old" not in table
+    assert "--sweep-size 64" in table and bench.processor() in table
+    assert json.loads(saved.read_text())["rows"] == [{"style_weight": 7.0}]
+    assert "| astronaut × swirls | 7 |" in capsys.readouterr().out
+
+
+def test_readme_has_the_sweep_and_lessons_markers():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    for kind in ("sweep", "lessons"):
+        assert bench.between_markers(readme, kind).strip()
