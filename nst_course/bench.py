@@ -9,8 +9,11 @@ layers (conv4_2 / conv1_1...conv5_1) and losses. It prints seconds per step
 (median), effective GFLOP/s (conv FLOPs of the forward pass plus the backward
 pass to the input), the machine's conv peak (one 3x3 conv, channels_last, in
 float32 and bfloat16) and the peak memory of each (a fresh process per
-measurement). Not a test: numbers depend on the machine and on whatever else
-runs on it.
+measurement), then AdaIN at 512x512 (a new style and the same style again, with
+GFLOP/s). ``--markdown`` prints the README's table (date, processor, threads and torch
+in its caption), ``--update-readme README.md`` writes it between the README's markers;
+``--sweep`` runs :func:`time_to_quality_sweep` instead. Not a test: numbers depend on the
+machine and on whatever else runs on it.
 """
 
 from __future__ import annotations
