@@ -70,12 +70,15 @@ def estimate_seconds(steps: int, size: int, seconds_per_step: float, measured_si
 #: Full-mode optimisation work of each lesson, ``[(steps, long side in px), ...]``, for
 #: :func:`lesson_minutes`. Kept next to the estimate; update it with a lesson's STEPS/SIZE.
 #: Lesson 02's and 03's runs up to conv1_1 ... conv5_1 together cost about 2.2 full steps
-#: per step (shallow layers are cheap); 04 runs a 5x5 grid of 60-step runs.
+#: per step (shallow layers are cheap); 03 adds 3 textures, a photo-style run and 2 single-layer
+#: reconstructions; 04 runs ~24 60-step runs (3x5 grid, sweep, layers, quiz, answers) and 6 from noise.
 LESSON_WORK = {
     "01 CNN features": [],  # forward passes only
-    "02 Layer-wise reconstruction": [(2.2 * 150, 256)],
-    "03 Gram matrices": [(2.2 * 150, 128), (150, 192)],
-    "04 Loss weighting": [(25 * 60, 128)],
+    # 02: five reconstructions (2.2), two more conv5_1 seeds, a regularised one, two stylizations
+    # and the exercises' answers (about 4.7 full steps per step)
+    "02 Layer-wise reconstruction": [((2.2 + 2 + 1 + 2 + 4.7) * 150, 256)],
+    "03 Gram matrices": [(2.2 * 150 + 150 + 1.8 * 150, 128), (3 * 150, 160)],
+    "04 Loss weighting": [(24 * 60, 128), (3 * 100, 128), (3 * 100, 256)],
     "05 Gatys optimization": [(1070, 256)],  # 56 % at 160 px, the 2 x 40 s budget, 512/384 px timings
     "06 Beyond Gatys": [(1370, 256)],  # part 1 ~1170, part 2 (write it yourself) ~110, answers ~90
     "07 Train a fast network": [(300, 256)],  # + the training budget: 10 min (a time, not steps)
@@ -91,8 +94,17 @@ def lesson_minutes(seconds_per_step: float, measured_size: int, overhead: float 
             for lesson, work in LESSON_WORK.items()}
 
 
-def report(size: int = 128) -> str:
-    """A few lines: weights, device, torch, a timed step and estimates at :data:`REPORT_SIZES`."""
+def format_minutes(minutes: float) -> str:
+    """``"< 1 min"`` below a minute, else ``"~N min"`` (what the lessons and ``doctor`` print)."""
+    return "< 1 min" if minutes < 1 else f"~{minutes:.0f} min"
+
+
+def report(size: int = 128, seconds_per_step: float | None = None) -> str:
+    """A few lines: weights, device, torch, a timed step and estimates at :data:`REPORT_SIZES`.
+
+    ``seconds_per_step``: a step already measured at ``size`` (lesson 00 measures once and
+    reuses it, so every estimate it prints agrees); ``None`` measures one here.
+    """
     lines = []
     try:
         path = bundled(VGG19_GATYS)
@@ -107,7 +119,7 @@ def report(size: int = 128) -> str:
                      "~2x faster than float32; precision='float32' turns it off)")
     else:
         lines.append("precision: convolutions in float32 (no native bfloat16 here)")
-    t = time_step(size, device=device)
+    t = time_step(size, device=device) if seconds_per_step is None else seconds_per_step
     lines.append(f"one step at {size}x{size}: {t:.3f} s")
     for s in REPORT_SIZES:
         per = estimate_seconds(1, s, t, size)
@@ -116,5 +128,5 @@ def report(size: int = 128) -> str:
         lines.append(f"estimate at {s}x{s}: {per:.2f} s/step at full size; "
                      f"stylize's 300 steps, {how} ~ {total / 60:.1f} min")
     lines.append("lessons in full mode: " + ", ".join(
-        f"{name[:2]} ~{m:.0f} min" for name, m in lesson_minutes(t, size).items()))
+        f"{name[:2]} {format_minutes(m)}" for name, m in lesson_minutes(t, size).items()))
     return "\n".join(lines)
