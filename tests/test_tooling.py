@@ -25,7 +25,6 @@ import _lessons as L  # noqa: E402
 import build_site  # noqa: E402
 import navigation  # noqa: E402
 import slides_metadata  # noqa: E402
-
 import student  # noqa: E402
 
 LESSONS = L.lessons()
