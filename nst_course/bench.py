@@ -208,14 +208,14 @@ def adain_gflop(height: int, width: int, style: bool = True) -> float:
 
 
 def time_adain(size: int = 512, repeats: int = 3, precision: str = "auto") -> dict:
-    """Median seconds of ``adain_stylize`` at ``size`` x ``size`` (chelsea x swirls, after a
+    """Median seconds of ``adain_stylize`` at ``size`` x ``size`` (astronaut x swirls, after a
     warm-up): a new style (its features computed) and the same style again (cached)."""
     from . import adain as A
     from .config import get_dtype
     from .images import load_image
 
     content, style = (F.interpolate(load_image(n, size), size=(size, size), mode="bilinear",
-                                    align_corners=False).clamp(0, 1) for n in ("chelsea", "swirls"))
+                                    align_corners=False).clamp(0, 1) for n in ("astronaut", "swirls"))
     A.adain_stylize(content, style, precision=precision, device="cpu")  # warm-up
     first, cached = [], []
     for _ in range(repeats):
