@@ -9,9 +9,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
-import time_lessons as T  # noqa: E402
-
 from nst_course import bench  # noqa: E402
+
+import time_lessons as T  # noqa: E402
 
 
 def _notebook(path: Path, title: str, code: str) -> Path:
