@@ -26,6 +26,7 @@ from .config import (
     get_device,
     get_dtype,
 )
+from .budget import estimate_bytes
 from .objective import Objective
 from .vgg import load_vgg
 from .weights import VGG19_GATYS, bundled
@@ -126,7 +127,8 @@ def report(size: int = 128, seconds_per_step: float | None = None) -> str:
         total = estimate_seconds(300, s, t, size, schedule="auto")
         how = "coarse-to-fine (the default)" if s > COARSE_TO_FINE_ABOVE else "single scale"
         lines.append(f"estimate at {s}x{s}: {per:.2f} s/step at full size; "
-                     f"stylize's 300 steps, {how} ~ {total / 60:.1f} min")
+                     f"stylize's 300 steps, {how} ~ {total / 60:.1f} min, "
+                     f"~{estimate_bytes(s, s) / 1e9:.1f} GB of memory")
     lines.append("lessons in full mode: " + ", ".join(
         f"{name[:2]} {format_minutes(m)}" for name, m in lesson_minutes(t, size).items()))
     return "\n".join(lines)
