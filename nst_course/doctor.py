@@ -82,16 +82,19 @@ LESSON_WORK = {
     "04 Loss weighting": [(24 * 60, 128), (3 * 100, 128), (3 * 100, 256)],
     "05 Gatys optimization": [(1070, 256)],  # 56 % at 160 px, the 2 x 40 s budget, 512/384 px timings
     "06 Beyond Gatys": [(1370, 256)],  # part 1 ~1170, part 2 (write it yourself) ~110, answers ~90
-    "07 Train a fast network": [(300, 256)],  # + the training budget: 10 min (a time, not steps)
+    "07 Train a fast network": [(300, 256)],  # + its training budget, LESSON_FIXED_MINUTES
 }
+#: Minutes a lesson spends on a time budget rather than on steps (lesson 07 trains for MINUTES).
+LESSON_FIXED_MINUTES = {"07 Train a fast network": 10.0}
 
 
 def lesson_minutes(seconds_per_step: float, measured_size: int, overhead: float = 10.0,
                    ) -> dict[str, float]:
     """Estimated full-mode minutes per lesson: :data:`LESSON_WORK` priced with one measured step
-    (plus ``overhead`` seconds for loading, plotting, forward-only cells)."""
+    (plus ``overhead`` seconds for loading, plotting, forward-only cells, and the time budgets of
+    :data:`LESSON_FIXED_MINUTES`)."""
     return {lesson: (overhead + sum(estimate_seconds(n, s, seconds_per_step, measured_size)
-                                    for n, s in work)) / 60
+                                    for n, s in work)) / 60 + LESSON_FIXED_MINUTES.get(lesson, 0.0)
             for lesson, work in LESSON_WORK.items()}
 
 
