@@ -17,6 +17,7 @@ import time
 
 import torch
 
+from .budget import estimate_bytes
 from .config import (
     COARSE_TO_FINE_ABOVE,
     CONTENT_LAYERS,
@@ -26,7 +27,6 @@ from .config import (
     get_device,
     get_dtype,
 )
-from .budget import estimate_bytes
 from .objective import Objective
 from .vgg import load_vgg
 from .weights import VGG19_GATYS, bundled
