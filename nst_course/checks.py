@@ -16,6 +16,7 @@ notebooks/05_gatys_optimization.ipynb; :func:`check_adain` and the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from types import SimpleNamespace
 
@@ -58,6 +59,22 @@ def _call(fn, *args, **kwargs):
     return out
 
 
+def _checker(check: Callable[..., bool]) -> Callable[..., bool]:
+    """Decorator of every checker: a learner's stub is "not yet solved", and a crash of the
+    learner's code is one sentence, never a traceback in the lesson."""
+    @functools.wraps(check)
+    def run(*args, **kwargs) -> bool:
+        try:
+            return check(*args, **kwargs)
+        except _Stub:
+            print(NOT_SOLVED)
+            return False
+        except Exception as e:  # report, do not crash the lesson
+            return _fail(f"your function raised {type(e).__name__}: {e}")
+
+    return run
+
+
 def _fail(message: str) -> bool:
     print("FAIL: " + message)
     return False
@@ -98,6 +115,7 @@ def _diagnose_gram(out: torch.Tensor, f: torch.Tensor) -> str:
     return "values differ and no common mistake explains it; compare with the formula above."
 
 
+@_checker
 def check_gram_matrix(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
     """Check ``fn(features (N, C, H, W)) -> (N, C, C)`` against ``gram_matrix(normalize="chw")``."""
     why = _not_a_function("check_gram_matrix", fn)
@@ -105,39 +123,33 @@ def check_gram_matrix(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
         return _fail(why)
     gen = torch.Generator().manual_seed(3)
     cases = [("one image (1, 4, 3, 5)", (1, 4, 3, 5)), ("a batch (2, 6, 4, 5)", (2, 6, 4, 5))]
-    try:
-        for label, shape in cases:
-            f = torch.rand(shape, generator=gen, dtype=torch.float64).requires_grad_(True)
-            n, c, h, w = shape
-            out = _call(fn, f)
-            if not isinstance(out, torch.Tensor):
-                return _fail(f"{label}: return a torch.Tensor, not {type(out).__name__}.")
-            want = (n, c, c)
-            if tuple(out.shape) != want:
-                got = tuple(out.shape)
-                if got == (c, c):
-                    why = "batch handling: keep the batch dimension, (N, C, C) even when N = 1."
-                elif got in ((n, h * w, h * w), (h * w, h * w)):
-                    why = ("transposed: you computed F^T F (positions x positions); "
-                           "the Gram matrix is F F^T (channels x channels).")
-                elif got == (n * c, n * c):
-                    why = "batch handling: the batch got mixed into the channels; use torch.bmm."
-                else:
-                    why = "expected one C x C matrix per image."
-                return _fail(f"{label}: shape {got}, expected {want}. {why}")
-            if not torch.isfinite(out).all():
-                return _fail(_not_finite(label, out))
-            ref = _ref_gram(f)
-            if not cmp(f"gram_matrix, {label}", out, ref):
-                return _fail(_diagnose_gram(out.detach(), f.detach()))
-            if not out.requires_grad:
-                return _fail("the result carries no gradient (avoid .detach(), .numpy(), "
-                             "torch.tensor(...) inside): the optimiser needs it.")
-    except _Stub:
-        print(NOT_SOLVED)
-        return False
-    except Exception as e:  # report, do not crash the lesson
-        return _fail(f"your function raised {type(e).__name__}: {e}")
+    for label, shape in cases:
+        f = torch.rand(shape, generator=gen, dtype=torch.float64).requires_grad_(True)
+        n, c, h, w = shape
+        out = _call(fn, f)
+        if not isinstance(out, torch.Tensor):
+            return _fail(f"{label}: return a torch.Tensor, not {type(out).__name__}.")
+        want = (n, c, c)
+        if tuple(out.shape) != want:
+            got = tuple(out.shape)
+            if got == (c, c):
+                why = "batch handling: keep the batch dimension, (N, C, C) even when N = 1."
+            elif got in ((n, h * w, h * w), (h * w, h * w)):
+                why = ("transposed: you computed F^T F (positions x positions); "
+                       "the Gram matrix is F F^T (channels x channels).")
+            elif got == (n * c, n * c):
+                why = "batch handling: the batch got mixed into the channels; use torch.bmm."
+            else:
+                why = "expected one C x C matrix per image."
+            return _fail(f"{label}: shape {got}, expected {want}. {why}")
+        if not torch.isfinite(out).all():
+            return _fail(_not_finite(label, out))
+        ref = _ref_gram(f)
+        if not cmp(f"gram_matrix, {label}", out, ref):
+            return _fail(_diagnose_gram(out.detach(), f.detach()))
+        if not out.requires_grad:
+            return _fail("the result carries no gradient (avoid .detach(), .numpy(), "
+                         "torch.tensor(...) inside): the optimiser needs it.")
     print("PASS: gram_matrix matches nst_course.gram_matrix (shape, values, batch, gradient).")
     return True
 
@@ -172,6 +184,7 @@ def _variants(features, targets, weights):
     }
 
 
+@_checker
 def check_style_loss(fn: Callable[..., torch.Tensor]) -> bool:
     """Check ``fn(features, target_grams, layer_weights=None) -> scalar`` against the package.
 
@@ -189,41 +202,35 @@ def check_style_loss(fn: Callable[..., torch.Tensor]) -> bool:
     why = _not_a_function("check_style_loss", fn)
     if why:
         return _fail(why)
-    try:
-        for label, weights in cases:
-            out = _call(fn, feats, targets, weights)
-            if not isinstance(out, torch.Tensor):
-                return _fail(f"{label}: return a torch.Tensor, not {type(out).__name__}.")
-            if out.numel() != 1:
-                return _fail(f"{label}: return one number (shape ()), not shape "
-                             f"{tuple(out.shape)}: sum the weighted layer losses.")
-            if not torch.isfinite(out).all():
-                return _fail(_not_finite(label, out))
-            variants = _variants(feats, targets, weights)
-            ref = variants.pop("ref")
-            if not cmp(f"style_loss, {label}", out.reshape(()), ref):
-                for why, value in variants.items():
-                    if _close(out.reshape(()).detach(), value.detach()):
-                        return _fail(why)
-                ratio = out.item() / ref.item()
-                return _fail(f"your value is {ratio:.4g} x the reference; no common mistake "
-                             "explains it: compare with L_style = sum_l w_l E_l.")
-            if not out.requires_grad:
-                return _fail("the result carries no gradient (avoid .item(), .detach()).")
-        # batch handling: two generated images against one target each sum their losses
-        batch = {k: torch.cat([v, v.flip(-1)]).detach() for k, v in feats.items()}
-        out = _call(fn, batch, targets, None)
-        ref = _variants(batch, targets, None)["ref"]
-        if not isinstance(out, torch.Tensor) or out.numel() != 1 \
-                or not _close(out.reshape(()).detach(), ref.detach()):
-            return _fail("batch handling: with features (2, C, H, W) and targets (1, C, C) the "
-                         "loss should be the sum over both images (broadcast the target).")
-        print(f"{'style_loss, batch of 2':28s} | approximate: True")
-    except _Stub:
-        print(NOT_SOLVED)
-        return False
-    except Exception as e:  # report, do not crash the lesson
-        return _fail(f"your function raised {type(e).__name__}: {e}")
+    for label, weights in cases:
+        out = _call(fn, feats, targets, weights)
+        if not isinstance(out, torch.Tensor):
+            return _fail(f"{label}: return a torch.Tensor, not {type(out).__name__}.")
+        if out.numel() != 1:
+            return _fail(f"{label}: return one number (shape ()), not shape "
+                         f"{tuple(out.shape)}: sum the weighted layer losses.")
+        if not torch.isfinite(out).all():
+            return _fail(_not_finite(label, out))
+        variants = _variants(feats, targets, weights)
+        ref = variants.pop("ref")
+        if not cmp(f"style_loss, {label}", out.reshape(()), ref):
+            for why, value in variants.items():
+                if _close(out.reshape(()).detach(), value.detach()):
+                    return _fail(why)
+            ratio = out.item() / ref.item()
+            return _fail(f"your value is {ratio:.4g} x the reference; no common mistake "
+                         "explains it: compare with L_style = sum_l w_l E_l.")
+        if not out.requires_grad:
+            return _fail("the result carries no gradient (avoid .item(), .detach()).")
+    # batch handling: two generated images against one target each sum their losses
+    batch = {k: torch.cat([v, v.flip(-1)]).detach() for k, v in feats.items()}
+    out = _call(fn, batch, targets, None)
+    ref = _variants(batch, targets, None)["ref"]
+    if not isinstance(out, torch.Tensor) or out.numel() != 1 \
+            or not _close(out.reshape(()).detach(), ref.detach()):
+        return _fail("batch handling: with features (2, C, H, W) and targets (1, C, C) the "
+                     "loss should be the sum over both images (broadcast the target).")
+    print(f"{'style_loss, batch of 2':28s} | approximate: True")
     print("PASS: style_loss matches nst_course.style_loss (E_l, layer weights, batch, gradient).")
     return True
 
@@ -234,6 +241,7 @@ def _says(answer) -> str:
     return "None (return True or False)" if answer is None else repr(answer)
 
 
+@_checker
 def check_stop_when_flat(make: Callable[[float], Callable]) -> bool:
     """Check ``make(rel_tol) -> callback(record, image) -> bool`` (notebooks/05).
 
@@ -247,51 +255,45 @@ def check_stop_when_flat(make: Callable[[float], Callable]) -> bool:
         return _fail(why)
     losses, expected = (100.0, 50.0, 40.0, 39.9), [False, False, False, True]
     try:
+        cb = _call(make, 0.01)
+    except TypeError as e:
+        return _fail(f"stop_when_flat(0.01) raised TypeError: {e}. check_stop_when_flat needs "
+                     "your function itself, check_stop_when_flat(stop_when_flat), the one that "
+                     "takes rel_tol and makes a callback (not a callback it made).")
+    if not callable(cb):
+        return _fail(f"stop_when_flat(0.01) returned a {type(cb).__name__}; return the "
+                     "callback function itself (def callback(record, image): ...; return callback).")
+    answers = []
+    for v in losses:
         try:
-            cb = _call(make, 0.01)
-        except TypeError as e:
-            return _fail(f"stop_when_flat(0.01) raised TypeError: {e}. check_stop_when_flat needs "
-                         "your function itself, check_stop_when_flat(stop_when_flat), the one that "
-                         "takes rel_tol and makes a callback (not a callback it made).")
-        if not callable(cb):
-            return _fail(f"stop_when_flat(0.01) returned a {type(cb).__name__}; return the "
-                         "callback function itself (def callback(record, image): ...; return callback).")
-        answers = []
-        for v in losses:
-            try:
-                answers.append(cb(SimpleNamespace(total_loss=v, step=len(answers) + 1), None))
-            except (IndexError, KeyError) as e:
-                return _fail(f"your callback raised {type(e).__name__} at loss {v:g} (step "
-                             f"{len(answers) + 1}): with fewer than two losses seen there is no "
-                             "previous one; return False until there is.")
-        if answers != expected:
-            said = [bool(a) for a in answers if a is not None]
-            msg = (f"for losses 100, 50, 40, 39.9 your callback said "
-                   f"[{', '.join(_says(a) for a in answers)}], expected {expected}")
-            if any(a is None for a in answers):
-                hint = "every call must return True (stop) or False (go on)."
-            elif said == [False] * 4:
-                hint = ("it never stopped: stop when the drop losses[-2] - losses[-1] is smaller "
-                        "than rel_tol * losses[-2] (a relative tolerance, not an absolute one).")
-            elif said[:3] != [False] * 3 and not said[3]:
-                hint = ("it stops while the loss still falls fast and goes on when it is flat: "
-                        "the comparison is the wrong way round (stop when the drop is *smaller*).")
-            elif said[0]:
-                hint = "the first step has no previous loss to compare with: return False."
-            else:
-                hint = "compare the last drop with rel_tol times the previous loss."
-            return _fail(f"{msg}: {hint}")
-        fresh = _call(make, 0.01)
-        # a fresh callback's first answer is False; one that shares the old memory sees a flat step
-        if fresh is cb or (callable(fresh) and fresh(SimpleNamespace(total_loss=39.9, step=1), None)):
-            return _fail("each call of stop_when_flat must start a fresh memory of losses "
-                         "(create the list inside stop_when_flat, not outside or as a default "
-                         "argument).")
-    except _Stub:
-        print(NOT_SOLVED)
-        return False
-    except Exception as e:  # report, do not crash the lesson
-        return _fail(f"your function raised {type(e).__name__}: {e}")
+            answers.append(cb(SimpleNamespace(total_loss=v, step=len(answers) + 1), None))
+        except (IndexError, KeyError) as e:
+            return _fail(f"your callback raised {type(e).__name__} at loss {v:g} (step "
+                         f"{len(answers) + 1}): with fewer than two losses seen there is no "
+                         "previous one; return False until there is.")
+    if answers != expected:
+        said = [bool(a) for a in answers if a is not None]
+        msg = (f"for losses 100, 50, 40, 39.9 your callback said "
+               f"[{', '.join(_says(a) for a in answers)}], expected {expected}")
+        if any(a is None for a in answers):
+            hint = "every call must return True (stop) or False (go on)."
+        elif said == [False] * 4:
+            hint = ("it never stopped: stop when the drop losses[-2] - losses[-1] is smaller "
+                    "than rel_tol * losses[-2] (a relative tolerance, not an absolute one).")
+        elif said[:3] != [False] * 3 and not said[3]:
+            hint = ("it stops while the loss still falls fast and goes on when it is flat: "
+                    "the comparison is the wrong way round (stop when the drop is *smaller*).")
+        elif said[0]:
+            hint = "the first step has no previous loss to compare with: return False."
+        else:
+            hint = "compare the last drop with rel_tol times the previous loss."
+        return _fail(f"{msg}: {hint}")
+    fresh = _call(make, 0.01)
+    # a fresh callback's first answer is False; one that shares the old memory sees a flat step
+    if fresh is cb or (callable(fresh) and fresh(SimpleNamespace(total_loss=39.9, step=1), None)):
+        return _fail("each call of stop_when_flat must start a fresh memory of losses "
+                     "(create the list inside stop_when_flat, not outside or as a default "
+                     "argument).")
     print("PASS: stop_when_flat stops at the first flat step, and each run starts afresh.")
     return True
 
@@ -325,6 +327,7 @@ def _adain_variants(c: torch.Tensor, s: torch.Tensor, eps: float = 1e-5) -> dict
     }
 
 
+@_checker
 def check_adain(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> bool:
     """Check ``fn(content_feat (N, C, H, W), style_feat (N, C, H', W')) -> (N, C, H, W)`` against
     :func:`nst_course.adain.adain` (notebooks/06): ``sigma(s) (c - mu(c)) / sigma(c) + mu(s)``
@@ -337,32 +340,26 @@ def check_adain(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> boo
     gen = torch.Generator().manual_seed(0)
     c = torch.randn(2, 6, 5, 7, generator=gen) * 2 + 1
     s = torch.rand(2, 6, 4, 9, generator=gen) * 3
-    try:
-        out = _call(fn, c.clone(), s.clone())
-        if not isinstance(out, torch.Tensor):
-            return _fail(f"return a torch.Tensor, not {type(out).__name__}.")
-        if out.shape != c.shape:
-            hint = (" (the style's shape: the result keeps the content's layout)"
-                    if out.shape == s.shape else "")
-            return _fail(f"shape {tuple(out.shape)}, expected the content's {tuple(c.shape)}{hint}.")
-        if not torch.isfinite(out).all():
-            return _fail(_not_finite("adain", out))
-        ref = adain(c, s)
-        err = (out.float() - ref).abs().max().item()
-        if err > 1e-4:
-            for why, value in _adain_variants(c, s).items():
-                if torch.allclose(out.float(), value, rtol=1e-4, atol=1e-4):
-                    return _fail(f"max difference {err:.2e} from nst_course.adain.adain: {why}")
-            m, _ = mean_std(out.float())
-            hint = ("the means are right, check the standard deviation (var + eps, then sqrt; "
-                    "unbiased var)" if torch.allclose(m, mean_std(s)[0], atol=1e-4)
-                    else "the per-channel means differ from the style's: average over H and W only")
-            return _fail(f"max difference {err:.2e} from nst_course.adain.adain: {hint}")
-    except _Stub:
-        print(NOT_SOLVED)
-        return False
-    except Exception as e:  # report, do not crash the lesson
-        return _fail(f"your function raised {type(e).__name__}: {e}")
+    out = _call(fn, c.clone(), s.clone())
+    if not isinstance(out, torch.Tensor):
+        return _fail(f"return a torch.Tensor, not {type(out).__name__}.")
+    if out.shape != c.shape:
+        hint = (" (the style's shape: the result keeps the content's layout)"
+                if out.shape == s.shape else "")
+        return _fail(f"shape {tuple(out.shape)}, expected the content's {tuple(c.shape)}{hint}.")
+    if not torch.isfinite(out).all():
+        return _fail(_not_finite("adain", out))
+    ref = adain(c, s)
+    err = (out.float() - ref).abs().max().item()
+    if err > 1e-4:
+        for why, value in _adain_variants(c, s).items():
+            if torch.allclose(out.float(), value, rtol=1e-4, atol=1e-4):
+                return _fail(f"max difference {err:.2e} from nst_course.adain.adain: {why}")
+        m, _ = mean_std(out.float())
+        hint = ("the means are right, check the standard deviation (var + eps, then sqrt; "
+                "unbiased var)" if torch.allclose(m, mean_std(s)[0], atol=1e-4)
+                else "the per-channel means differ from the style's: average over H and W only")
+        return _fail(f"max difference {err:.2e} from nst_course.adain.adain: {hint}")
     print(f"PASS: adain matches nst_course.adain.adain (max difference {err:.1e}).")
     return True
 
@@ -416,6 +413,49 @@ def _content_variants(f, p):
     }
 
 
+@_checker
+def _check_loss(name: str, fn, reference, cases, variants, zero, formula: str, passed: str,
+                per_position: str | None = None) -> bool:
+    """Check a learner's scalar loss ``fn(*inputs)`` against ``reference(*inputs)``.
+
+    ``cases``: ``[(label, inputs), ...]``; ``zero``: ``(inputs, sentence)`` that must give 0;
+    ``variants(*inputs)``: ``{what is wrong: its value}``; ``per_position``: the sentence for a
+    loss returned unreduced (same shape as the first input), or None.
+    """
+    why = _not_a_function(f"check_{name}", fn)
+    if why:
+        return _fail(why)
+    zero_inputs, zero_says = zero
+    out = _call(fn, *zero_inputs)
+    if isinstance(out, torch.Tensor | float | int) and torch.as_tensor(out).numel() == 1 \
+            and abs(float(out)) > 1e-12:
+        return _fail(f"{zero_says}; yours gives {float(out):.4g}.")
+    for label, inputs in cases:
+        out = _call(fn, *inputs)
+        if per_position and isinstance(out, torch.Tensor) and out.shape == inputs[0].shape:
+            return _fail(f"{label}: {per_position} (shape {tuple(out.shape)}); reduce it to one "
+                         "number with .mean().")
+        why = _scalar(label, out)
+        if why:
+            return _fail(why)
+        expected = reference(*inputs)
+        if not cmp(f"{name}, {label}", out.reshape(()), expected):
+            why = _first_match(out, variants(*inputs))
+            if why:
+                return _fail(why)
+            return _fail(f"your value is {out.item() / expected.item():.4g} x the reference; no "
+                         f"common mistake explains it: compare with {formula}.")
+        if not out.requires_grad:
+            return _fail("the result carries no gradient (avoid .detach(), .item(), "
+                         "torch.tensor(...) inside): the optimiser needs it.")
+    print(passed)
+    return True
+
+
+def _rand(gen: torch.Generator, *shape: int, grad: bool = False) -> torch.Tensor:
+    return torch.rand(shape, generator=gen, dtype=torch.float64).requires_grad_(grad)
+
+
 def check_content_loss(fn) -> bool:
     """Check ``fn(features (N, C, H, W), target (N, C, H, W)) -> scalar`` against
     ``nst_course.content_loss`` (``1/(C*H*W) ||F - P||^2``, the mean over all elements).
@@ -423,46 +463,17 @@ def check_content_loss(fn) -> bool:
     """
     from .losses import content_loss
 
-    why = _not_a_function("check_content_loss", fn)
-    if why:
-        return _fail(why)
     gen = torch.Generator().manual_seed(5)
-    cases = [("one image (1, 4, 3, 5)", (1, 4, 3, 5)), ("a batch (2, 3, 4, 2)", (2, 3, 4, 2))]
-    try:
-        same = torch.rand(1, 2, 3, 3, generator=gen, dtype=torch.float64)
-        zero = _call(fn, same, same.clone())
-        if isinstance(zero, torch.Tensor | float | int) and torch.as_tensor(zero).numel() == 1 \
-                and abs(float(zero)) > 1e-12:
-            return _fail("features equal to the target must give a loss of 0; yours gives "
-                         f"{float(zero):.4g}.")
-        for label, shape in cases:
-            f = torch.rand(shape, generator=gen, dtype=torch.float64).requires_grad_(True)
-            p = torch.rand(shape, generator=gen, dtype=torch.float64)
-            out = _call(fn, f, p)
-            if isinstance(out, torch.Tensor) and out.shape == f.shape:
-                return _fail(f"{label}: you returned the squared difference at every position "
-                             f"(shape {tuple(out.shape)}); reduce it to one number with .mean().")
-            why = _scalar(label, out)
-            if why:
-                return _fail(why)
-            ref = content_loss(f, p)
-            if not cmp(f"content_loss, {label}", out.reshape(()), ref):
-                why = _first_match(out, _content_variants(f, p))
-                if why:
-                    return _fail(why)
-                ratio = out.item() / ref.item()
-                return _fail(f"your value is {ratio:.4g} x the reference; no common mistake "
-                             "explains it: compare with L = mean((F - P)^2).")
-            if not out.requires_grad:
-                return _fail("the result carries no gradient (avoid .detach(), .item(), "
-                             "torch.tensor(...) inside): the optimiser needs it.")
-    except _Stub:
-        print(NOT_SOLVED)
-        return False
-    except Exception as e:  # report, do not crash the lesson
-        return _fail(f"your function raised {type(e).__name__}: {e}")
-    print("PASS: content_loss matches nst_course.content_loss (mean of squares, batch, gradient).")
-    return True
+    same = _rand(gen, 1, 2, 3, 3)
+    cases = [(label, (_rand(gen, *shape, grad=True), _rand(gen, *shape)))
+             for label, shape in [("one image (1, 4, 3, 5)", (1, 4, 3, 5)),
+                                  ("a batch (2, 3, 4, 2)", (2, 3, 4, 2))]]
+    return _check_loss(
+        "content_loss", fn, content_loss, cases, _content_variants,
+        zero=((same, same.clone()), "features equal to the target must give a loss of 0"),
+        formula="L = mean((F - P)^2)",
+        passed="PASS: content_loss matches nst_course.content_loss (mean of squares, batch, gradient).",
+        per_position="you returned the squared difference at every position")
 
 
 def _tv_variants(x):
@@ -495,40 +506,16 @@ def check_tv_loss(fn) -> bool:
     """
     from .losses import total_variation_loss
 
-    why = _not_a_function("check_tv_loss", fn)
-    if why:
-        return _fail(why)
     gen = torch.Generator().manual_seed(6)
-    cases = [("one image (1, 3, 5, 7)", (1, 3, 5, 7)), ("a batch (2, 3, 6, 4)", (2, 3, 6, 4))]
-    try:
-        flat = _call(fn, torch.full((1, 3, 4, 4), 0.3, dtype=torch.float64))
-        if isinstance(flat, torch.Tensor | float | int) and torch.as_tensor(flat).numel() == 1 \
-                and abs(float(flat)) > 1e-12:
-            return _fail(f"a flat image has no variation, so its loss is 0; yours gives {float(flat):.4g}.")
-        for label, shape in cases:
-            x = torch.rand(shape, generator=gen, dtype=torch.float64).requires_grad_(True)
-            out = _call(fn, x)
-            why = _scalar(label, out)
-            if why:
-                return _fail(why)
-            ref = total_variation_loss(x)
-            if not cmp(f"tv_loss, {label}", out.reshape(()), ref):
-                why = _first_match(out, _tv_variants(x))
-                if why:
-                    return _fail(why)
-                ratio = out.item() / ref.item()
-                return _fail(f"your value is {ratio:.4g} x the reference; no common mistake "
-                             "explains it: compare with mean(dh^2) + mean(dw^2).")
-            if not out.requires_grad:
-                return _fail("the result carries no gradient (avoid .detach(), .item()): the "
-                             "optimiser needs it.")
-    except _Stub:
-        print(NOT_SOLVED)
-        return False
-    except Exception as e:  # report, do not crash the lesson
-        return _fail(f"your function raised {type(e).__name__}: {e}")
-    print("PASS: tv_loss matches nst_course.total_variation_loss (both directions, squares, means).")
-    return True
+    cases = [(label, (_rand(gen, *shape, grad=True),))
+             for label, shape in [("one image (1, 3, 5, 7)", (1, 3, 5, 7)),
+                                  ("a batch (2, 3, 6, 4)", (2, 3, 6, 4))]]
+    flat = torch.full((1, 3, 4, 4), 0.3, dtype=torch.float64)
+    return _check_loss(
+        "tv_loss", fn, total_variation_loss, cases, _tv_variants,
+        zero=((flat,), "a flat image has no variation, so its loss is 0"),
+        formula="mean(dh^2) + mean(dw^2)",
+        passed="PASS: tv_loss matches nst_course.total_variation_loss (both directions, squares, means).")
 
 
 class _ToyObjective:

@@ -231,11 +231,18 @@ class _Exercise:
             text = html.escape(msg).replace("\n", "<br>")
             self.feedback_label.value = f"<span style='color:{colour}'>{text}</span>"
 
+    def _verdict(self, msg: str, right: bool, quiet: bool) -> bool:
+        """Show ``msg`` in the widget (and print it unless ``quiet``); return ``right``."""
+        self._say(msg, right)
+        if not quiet:
+            print(msg)
+        return right
+
     def _on_check(self):
         self.check(self._current(), quiet=True)
 
     def _on_reveal(self):
-        for dropdown, value in zip(self.dropdowns, self._answer_values()):
+        for dropdown, value in zip(self.dropdowns, list(self.answer)):
             dropdown.value = value
         self._say(self.answer_text(), None)
 
@@ -313,13 +320,7 @@ class SortingExercise(_Exercise):
     def check(self, answer, quiet: bool = False) -> bool:
         """Check an order (``"STYLE"``, ``"s t y l e"`` or a list); print and return right/wrong."""
         right, msg = order_feedback(answer, self.answer, self.hint)
-        self._say(msg, right)
-        if not quiet:
-            print(msg)
-        return right
-
-    def _answer_values(self):
-        return list(self.answer)
+        return self._verdict(msg, right, quiet)
 
     def answer_text(self) -> str:
         """The answer, with what each image is if titles were given."""
@@ -341,11 +342,13 @@ class MatchingExercise(_Exercise):
         answer: the right description per image (strings from ``options`` or indices).
         titles: captions above the images (default ``"A"``, ``"B"``...).
         reveal_text: shown on Reveal, e.g. the measured losses (default: the answer).
+        hint: what to look at, added to the feedback after a wrong (complete) answer.
 
     Controls: ``dropdowns`` (one per image), ``check_button``, ``reveal_button``.
     """
 
-    def __init__(self, images, options, answer, titles=None, reveal_text: str | None = None):
+    def __init__(self, images, options, answer, titles=None, reveal_text: str | None = None,
+                 hint: str | None = None):
         images = list(images)
         self.options = [str(o) for o in options]
         answer = [self.options[a] if isinstance(a, int) else str(a) for a in answer]
@@ -358,6 +361,7 @@ class MatchingExercise(_Exercise):
         super().__init__(images, captions, None)
         self.answer = answer
         self.reveal_text = reveal_text
+        self.hint = hint  # what to look at, shown after a wrong answer (each quiz has its own)
         self._try_build()
 
     def _controls(self):
@@ -427,16 +431,9 @@ class MatchingExercise(_Exercise):
                 msg, right = f"Not yet: {n_right} of {len(self.answer)} right.", False
                 if unanswered:
                     msg += f" ({unanswered} still unanswered.)"
-                else:
-                    msg += (" Hint: the content loss is small when the layout of the photo survives; "
-                            "the style loss is small when the textures and colours look like the style.")
-        self._say(msg, right)
-        if not quiet:
-            print(msg)
-        return right
-
-    def _answer_values(self):
-        return list(self.answer)
+                elif self.hint:
+                    msg += f" Hint: {self.hint}"
+        return self._verdict(msg, right, quiet)
 
     def answer_text(self) -> str:
         """The answer per image, then ``reveal_text`` (e.g. the measured losses)."""

@@ -120,7 +120,7 @@ OPTIONS = ["large content & large style loss", "small content & large style loss
 @pytest.fixture
 def matching():
     return MatchingExercise(_images(4), OPTIONS, answer=[2, 0, 3, 1],
-                            reveal_text="measured: A content 1.0 style 0.1")
+                            reveal_text="measured: A content 1.0 style 0.1", hint="look at the losses")
 
 
 def test_matching_right_via_widgets(matching):
@@ -139,7 +139,7 @@ def test_matching_wrong_and_unanswered(matching):
     for d in matching.dropdowns[2:]:
         d.value = OPTIONS[0]
     matching.check_button.click()
-    assert "Hint" in matching.feedback
+    assert "Hint: look at the losses" in matching.feedback
 
 
 def test_matching_reveal_is_closed_and_holds_the_measured_losses(matching):
@@ -264,3 +264,10 @@ def test_exercise_checks_answer_anything_with_a_sentence(choice):
 def test_unanswered_placeholder_says_what_to_type(capsys):
     assert check_order("?????") is False
     assert capsys.readouterr().out.startswith("Not answered yet: type the 5 letters E, L, S, T, Y")
+
+
+def test_matching_without_a_hint_gives_no_other_quiz_hint(capsys):
+    # each quiz brings its own hint: lesson 04's loss wording must not appear in lesson 05's quiz
+    quiz = MatchingExercise(_images(2), ["a", "b"], answer=[0, 1])
+    assert quiz.check(["b", "a"]) is False
+    assert capsys.readouterr().out.strip() == "Not yet: 0 of 2 right."
