@@ -17,6 +17,7 @@ The tests skip only where /usr/bin/chromium is absent (`make test` installs it v
 Screenshots go to ``$NST_BROWSER_SHOTS`` (default /tmp/classroom/).
 """
 
+import contextlib
 import json
 import os
 import re
@@ -216,6 +217,21 @@ def _open_offline(p, page_path: Path, width=1280, height=800):
     return browser, page, outside, failed
 
 
+@contextlib.contextmanager
+def _offline_page(page_path: Path, what: str):
+    """The page loaded in Chromium with every request outside its folder blocked; fails on any."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page, outside, failed = _open_offline(p, page_path)
+        try:
+            assert not outside, f"{what} fetched from outside the folder: {outside[:3]}"
+            assert not failed, f"requests failed: {failed[:3]}"
+            yield page
+        finally:
+            browser.close()
+
+
 OVERFLOW_JS = """() => {
   const s = Reveal.getCurrentSlide(), box = s.getBoundingClientRect(), bad = [];
   for (const e of s.querySelectorAll('*')) {
@@ -260,55 +276,39 @@ def _check_images_and_widgets(page, name):
 
 
 def test_site_page_offline_with_answers_closed(built):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser, page, outside, failed = _open_offline(p, built["site"])
-        try:
-            assert not outside, f"the site fetched from outside its folder: {outside[:3]}"
-            assert not failed, f"requests failed: {failed[:3]}"
-            _check_images_and_widgets(page, "site")
-            answer = page.locator("details.nst-solution").first
-            assert "(conv1_1)" not in answer.inner_text()  # closed: the answer is not shown
-            page.locator(".jupyter-widgets").first.scroll_into_view_if_needed()
-            page.screenshot(path=str(SHOTS / "site_01_widget.png"))
-            answer.locator("> summary").click()
-            assert "(conv1_1)" in answer.inner_text()
-            answer.scroll_into_view_if_needed()
-            page.screenshot(path=str(SHOTS / "site_01_answer_opened.png"))
-        finally:
-            browser.close()
+    with _offline_page(built["site"], "the site") as page:
+        _check_images_and_widgets(page, "site")
+        answer = page.locator("details.nst-solution").first
+        assert "(conv1_1)" not in answer.inner_text()  # closed: the answer is not shown
+        page.locator(".jupyter-widgets").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "site_01_widget.png"))
+        answer.locator("> summary").click()
+        assert "(conv1_1)" in answer.inner_text()
+        answer.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "site_01_answer_opened.png"))
 
 
 def test_slides_offline_linear_and_within_the_slide(built):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser, page, outside, failed = _open_offline(p, built["slides"])
-        try:
-            assert not outside, f"the slides fetched from outside their folder: {outside[:3]}"
-            assert not failed, f"requests failed: {failed[:3]}"
-            total = page.evaluate("Reveal.getTotalSlides()")
-            seen, problems = [], []
-            for _ in range(total + 10):
-                idx = page.evaluate("JSON.stringify([Reveal.getIndices().h, Reveal.getIndices().v])")
-                if idx not in seen:
-                    seen.append(idx)
-                    problems += [f"slide {idx}: {b}" for b in page.evaluate(OVERFLOW_JS)]
-                    page.screenshot(path=str(SHOTS / f"slides_01_{len(seen):02d}.png"))
-                if page.evaluate("Reveal.isLastSlide() && !Reveal.availableFragments().next"):
-                    break
-                page.keyboard.press("ArrowRight")
-                page.wait_for_timeout(900)  # the transition
-            assert len(seen) == total, f"the right arrow visited {len(seen)} of {total} slides"
-            assert not problems, "content beyond the slide: " + "; ".join(problems[:5])
-            _check_images_and_widgets(page, "slides")
-            state = page.evaluate("""() => JSON.parse(document.querySelector(
-                'script[type="application/vnd.jupyter.widget-state+json"]').textContent).state""")
-            stored = json.dumps(state, ensure_ascii=False)
-            assert "(conv1_1)" not in stored and "Right:" not in stored
-        finally:
-            browser.close()
+    with _offline_page(built["slides"], "the slides") as page:
+        total = page.evaluate("Reveal.getTotalSlides()")
+        seen, problems = [], []
+        for _ in range(total + 10):
+            idx = page.evaluate("JSON.stringify([Reveal.getIndices().h, Reveal.getIndices().v])")
+            if idx not in seen:
+                seen.append(idx)
+                problems += [f"slide {idx}: {b}" for b in page.evaluate(OVERFLOW_JS)]
+                page.screenshot(path=str(SHOTS / f"slides_01_{len(seen):02d}.png"))
+            if page.evaluate("Reveal.isLastSlide() && !Reveal.availableFragments().next"):
+                break
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(900)  # the transition
+        assert len(seen) == total, f"the right arrow visited {len(seen)} of {total} slides"
+        assert not problems, "content beyond the slide: " + "; ".join(problems[:5])
+        _check_images_and_widgets(page, "slides")
+        state = page.evaluate("""() => JSON.parse(document.querySelector(
+            'script[type="application/vnd.jupyter.widget-state+json"]').textContent).state""")
+        stored = json.dumps(state, ensure_ascii=False)
+        assert "(conv1_1)" not in stored and "Right:" not in stored
 
 
 def test_make_lab_prints_a_link_that_opens_lesson_00(tmp_path):

@@ -103,17 +103,22 @@ def test_the_wheel_carries_every_module_and_data_file(wheel_env):
                          "pyproject.toml [tool.setuptools] packages, data files in package-data")
 
 
-def _imports(path: Path) -> list[str]:
-    """The lesson's imports from ``nst_course`` (the rest comes from the same venv either way)."""
-    out = []
+def _code_cells(path: Path):
+    """The lesson's code cells parsed (IPython ``%``/``!`` lines dropped, unparsable cells skipped)."""
     for cell in nbformat.read(str(path), as_version=4).cells:
         if cell.cell_type != "code":
             continue
         code = "\n".join(ln for ln in cell.source.splitlines() if not ln.lstrip().startswith(("%", "!")))
         try:
-            tree = ast.parse(code)
+            yield ast.parse(code)
         except SyntaxError:
             continue
+
+
+def _imports(path: Path) -> list[str]:
+    """The lesson's imports from ``nst_course`` (the rest comes from the same venv either way)."""
+    out = []
+    for tree in _code_cells(path):
         for node in ast.walk(tree):
             names = [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else \
                 [a.name for a in node.names] if isinstance(node, ast.Import) else []
@@ -185,14 +190,7 @@ def _imports_nst_course(node) -> bool:
 
 def _setup_guard(path: Path) -> str | None:
     """The ``try: import nst_course ... except ModuleNotFoundError`` before the lesson's first use of it."""
-    for cell in nbformat.read(str(path), as_version=4).cells:
-        if cell.cell_type != "code":
-            continue
-        code = "\n".join(ln for ln in cell.source.splitlines() if not ln.lstrip().startswith(("%", "!")))
-        try:
-            tree = ast.parse(code)
-        except SyntaxError:
-            continue
+    for tree in _code_cells(path):
         for node in tree.body:
             if isinstance(node, ast.Try) and _imports_nst_course(node):
                 return ast.unparse(node)
