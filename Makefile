@@ -75,9 +75,10 @@ html: $(STAMP) $(ASSETS)
 
 # Execute every lesson (MODE=full|demo|fast, default full) in a temporary folder and print a
 # markdown table of the seconds each took next to doctor's estimate; README=README.md also writes
-# it between the README's lessons markers. Publish only timings from a quiet machine.
+# it between the README's lessons markers; KEEP=DIR saves the executed lessons there (figures
+# included, to look at). Publish only timings from a quiet machine.
 time-lessons: $(STAMP)
-	$(BIN)/python tools/time_lessons.py --mode $(or $(MODE),full) $(if $(README),--update-readme $(README))
+	$(BIN)/python tools/time_lessons.py --mode $(or $(MODE),full) $(if $(README),--update-readme $(README)) $(if $(KEEP),--keep $(KEEP))
 
 # Regenerate prev | index | next cells, the lesson list in 00, and the slide metadata.
 navigation: $(STAMP)

@@ -346,29 +346,28 @@ def full_size_steps(stages, long_side: int, upto: int | None = None) -> float:
 
 
 def time_to_quality_sweep(pairs=SWEEP_PAIRS, style_weights=SWEEP_WEIGHTS, size: int = 512,
-                          steps: int = 300, schedule="auto", weights: str = "gatys", out=print,
-                          ) -> list[dict]:
+                          steps: int = 300, schedule="coarse-to-fine", weights: str = "gatys",
+                          out=print) -> list[dict]:
     """For each ``(content, style)`` pair and style weight: ``stylize`` single-scale and with
-    ``schedule`` (default ``"auto"``, coarse-to-fine above 384 px), ``steps`` steps each.
+    ``schedule`` (default ``"coarse-to-fine"``), ``steps`` steps each.
 
     Both final images are measured with the same objective (same weights and layers) in float32
     at full size. Reports when the ``schedule`` run first reaches the single-scale run's final
     content *and* style loss: its step, seconds (float32 checks taken out of its clock), % of the
     single-scale time and the cost in full-size steps (:func:`full_size_steps`, independent of
     machine load). Checked at every step of its full-size stage (a coarse image would have to be
-    upsampled first). The issue's goal: reached in <= 35 % of the single-scale time at every
-    weight. Prints a markdown table; returns one dict per run pair. Takes about an hour of a
-    quiet 2-core CPU at 512 px / 300 steps (``nst-course bench --sweep``).
+    upsampled first). The goal: reached in <= 35 % of the single-scale time; where it is not,
+    ``schedule="auto"`` must run single-scale (the table's last column says what it does).
+    Prints a markdown table (:func:`sweep_lines`) row by row; returns one dict per run pair.
+    About 4 minutes per row on a quiet 2-core CPU at 512 px / 300 steps (``nst-course bench
+    --sweep``).
     """
     from .images import load_image
 
     exact_vgg = load_vgg(weights, precision="float32")
-    out(f"time to quality at {size} px, {steps} steps, schedule {schedule!r} vs 'single' (losses "
-        "measured in float32 at full size)")
-    out("| content × style | style weight | single: s | content | style | "
-        f"{schedule}: s | content | style | reached single's losses | % of single's time | "
-        "full-size steps to reach |")
-    out("|---|---|---|---|---|---|---|---|---|---|---|")
+    out(sweep_lines([], size, steps, schedule)[0])
+    out(sweep_lines([], size, steps, schedule)[1])
+    out(sweep_lines([], size, steps, schedule)[2])
     rows = []
     for content_src, style_src in pairs:
         content = load_image(content_src, size)
@@ -379,14 +378,36 @@ def time_to_quality_sweep(pairs=SWEEP_PAIRS, style_weights=SWEEP_WEIGHTS, size: 
             row.update(content=content_src if isinstance(content_src, str) else "tensor",
                        style=style_src if isinstance(style_src, str) else "tensor")
             rows.append(row)
-            reached = (f"step {row['reached_step']}, {row['reached_seconds']:.1f} s | "
-                       f"{100 * row['reached_fraction']:.0f} % | "
-                       f"{row['reached_full_size_steps']:.0f} of {row['full_size_steps']:.0f}"
-                       if row["reached_step"] else f"never | – | – of {row['full_size_steps']:.0f}")
-            out(f"| {row['content']} × {row['style']} | {w:g} | {row['single_seconds']:.1f} | "
-                f"{row['single_content']:.4g} | {row['single_style']:.4g} | {row['seconds']:.1f} | "
-                f"{row['content_loss']:.4g} | {row['style_loss']:.4g} | {reached} |")
+            out(sweep_lines([row], size, steps, schedule)[-1])
     return rows
+
+
+def sweep_lines(rows: list[dict], size: int, steps: int, schedule: str = "coarse-to-fine",
+                ) -> list[str]:
+    """The sweep's markdown: a title line, the table's header, one line per row of
+    :func:`time_to_quality_sweep` (or its JSON). The last column is what ``schedule="auto"``
+    does at that size and weight with the code as it is now
+    (:func:`~nst_course.optimize.auto_is_coarse_to_fine`)."""
+    from .optimize import auto_is_coarse_to_fine
+
+    lines = [f"time to quality at {size} px, {steps} steps, schedule {schedule!r} vs 'single' "
+             "(losses measured in float32 at full size)",
+             "| content × style | style weight | single: s | content | style | "
+             f"{schedule}: s | content | style | reached single's losses | % of single's time | "
+             "full-size steps to reach | `auto` runs |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        reached = (f"step {row['reached_step']}, {row['reached_seconds']:.1f} s | "
+                   f"{100 * row['reached_fraction']:.0f} % | "
+                   f"{row['reached_full_size_steps']:.0f} of {row['full_size_steps']:.0f}"
+                   if row["reached_step"] else f"never | – | – of {row['full_size_steps']:.0f}")
+        auto = ("coarse-to-fine" if auto_is_coarse_to_fine(size, steps, "content", row["style_weight"])
+                else "single")
+        lines.append(f"| {row['content']} × {row['style']} | {row['style_weight']:g} | "
+                     f"{row['single_seconds']:.1f} | {row['single_content']:.4g} | "
+                     f"{row['single_style']:.4g} | {row['seconds']:.1f} | {row['content_loss']:.4g} | "
+                     f"{row['style_loss']:.4g} | {reached} | {auto} |")
+    return lines
 
 
 def _quality_pair(content, style, w, steps, schedule, weights, exact_vgg) -> dict:
@@ -545,7 +566,8 @@ def main(argv=None) -> int:
     p.add_argument("--markdown", action="store_true", help="also print the README's table (markdown)")
     p.add_argument("--update-readme", metavar="README", help="write that table into this file, between "
                    "<!-- bench:begin --> and <!-- bench:end -->")
-    p.add_argument("--from-json", metavar="FILE", help="no measuring: the numbers of an earlier --json")
+    p.add_argument("--from-json", metavar="FILE", help="no measuring: the numbers of an earlier --json "
+                   "(with --sweep: of an earlier --sweep --json)")
     p.add_argument("--sweep", action="store_true", help="instead: time to quality, single-scale vs "
                    "coarse-to-fine, for each sample pair and style weight (~1 h at 512 px; "
                    "--update-readme writes it between <!-- sweep:begin --> and <!-- sweep:end -->)")
@@ -584,25 +606,35 @@ def main(argv=None) -> int:
 
 
 def _main_sweep(a) -> int:
-    """``nst-course bench --sweep``: :func:`time_to_quality_sweep`, its table, README and JSON."""
-    lines = []
+    """``nst-course bench --sweep``: :func:`time_to_quality_sweep`, its table, README and JSON;
+    with ``--from-json`` the table of an earlier ``--sweep --json`` (measured columns from the
+    file, the ``auto`` column from the code as it is now)."""
+    if a.from_json:
+        from pathlib import Path
 
-    def out(line):
-        print(line, flush=True)
-        lines.append(line)
+        res = json.loads(Path(a.from_json).read_text())
+        size, steps, rows, caption = res["size"], res["steps"], res["rows"], res["caption"]
+        lines = sweep_lines(rows, size, steps)
+        print("\n".join(lines))
+    else:
+        lines = []
 
-    command = (f"nst-course bench --sweep --sweep-size {a.sweep_size} --sweep-steps {a.sweep_steps} "
-               "--sweep-weights " + " ".join(f"{w:g}" for w in a.sweep_weights))
-    rows = time_to_quality_sweep(SWEEP_PAIRS, a.sweep_weights, a.sweep_size, a.sweep_steps, out=out)
-    caption = (f"Measured {time.strftime('%Y-%m-%d')} on {processor()}, {torch.get_num_threads()} threads, "
-               f"torch {torch.__version__}: `{command}` ({lines[0]}).")
+        def out(line):
+            print(line, flush=True)
+            lines.append(line)
+
+        command = (f"nst-course bench --sweep --sweep-size {a.sweep_size} --sweep-steps "
+                   f"{a.sweep_steps} --sweep-weights " + " ".join(f"{w:g}" for w in a.sweep_weights))
+        rows = time_to_quality_sweep(SWEEP_PAIRS, a.sweep_weights, a.sweep_size, a.sweep_steps, out=out)
+        caption = (f"Measured {time.strftime('%Y-%m-%d')} on {processor()}, {torch.get_num_threads()} "
+                   f"threads, torch {torch.__version__}: `{command}` ({lines[0]}).")
+        rows = [{k: v for k, v in r.items() if k != "images"} for r in rows]
     if a.update_readme:
         update_readme(a.update_readme, "\n".join([caption, ""] + lines[1:]), "sweep")
-    if a.json:
+    if a.json and not a.from_json:
         from .files import write_atomic
 
-        res = {"command": command, "caption": caption,
-               "rows": [{k: v for k, v in r.items() if k != "images"} for r in rows]}
+        res = {"caption": caption, "size": a.sweep_size, "steps": a.sweep_steps, "rows": rows}
         write_atomic(a.json, lambda tmp: tmp.write_text(json.dumps(res, indent=1)), overwrite=True)
     return 0
 

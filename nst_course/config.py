@@ -28,6 +28,10 @@ STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
 DEFAULT_SIZE = 256
 #: ``stylize(schedule="auto")`` optimises coarse-to-fine when the long side is above this (px)
 COARSE_TO_FINE_ABOVE = 384
+#: ... and the style weight is at most this many times the content weight: above it the coarse
+#: stages lose the content's layout and the full-size stage cannot win it back (measured by
+#: ``nst-course bench --sweep``; the README's sweep table). None: no limit.
+COARSE_TO_FINE_MAX_STYLE_RATIO: float | None = None
 
 
 #: types of the public API, one name each
@@ -37,7 +41,7 @@ ImageSource = torch.Tensor | str | os.PathLike
 Callback = Callable[[Any, torch.Tensor], bool | None]
 #: where an optimisation starts: ``"content"``, ``"noise"``, ``"style"`` or an image tensor
 Init = str | torch.Tensor
-#: coarse-to-fine: ``"auto"``, ``"single"`` (or None) or increasing long sides ``[128, 256, 512]``
+#: ``"auto"``, ``"coarse-to-fine"``, ``"single"`` (or None) or increasing long sides ``[128, 256, 512]``
 Schedule = str | Sequence[int] | None
 #: ``"cpu"``, ``"cuda"``, ``"mps"``, a ``torch.device`` or None (the best available)
 Device = str | torch.device | None

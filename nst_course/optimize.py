@@ -26,6 +26,7 @@ import torch.nn.functional as F
 
 from .config import (
     COARSE_TO_FINE_ABOVE,
+    COARSE_TO_FINE_MAX_STYLE_RATIO,
     CONTENT_LAYERS,
     DEFAULT_SIZE,
     STYLE_LAYERS,
@@ -153,7 +154,8 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
     styles = style if isinstance(style, list | tuple) else [style]
     styles = [load_image(s).to(device) if not isinstance(s, torch.Tensor) else s for s in styles]
     vgg = load_vgg(weights, pooling, device=device, precision=precision)
-    stages = schedule_sizes(schedule, max(content_img.shape[-2:]), steps, init)
+    stages = schedule_sizes(schedule, max(content_img.shape[-2:]), steps, init, style_weight,
+                            content_weight)
     result, step0, t0 = Result(image=content_img), 0, time.perf_counter()
     history, snapshots = [], {}
     for k, (long, n) in enumerate(stages):
@@ -189,18 +191,27 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
 
 
 def schedule_sizes(schedule: Schedule, long_side: int, steps: int, init: Init = "content",
+                   style_weight: float = DEFAULT_STYLE_WEIGHT, content_weight: float = 1.0,
                    ) -> list[tuple[int, int]]:
-    """``[(long side, steps), ...]`` of the stages :func:`stylize` runs for ``schedule``."""
+    """``[(long side, steps), ...]`` of the stages :func:`stylize` runs for ``schedule``.
+
+    ``"coarse-to-fine"``: a third of the steps at 1/4 of ``long_side``, a third at 1/2, the rest
+    at full size. ``"auto"`` is that when it pays (see :func:`auto_is_coarse_to_fine`), else
+    single-scale."""
     if schedule == "auto":
-        if long_side <= COARSE_TO_FINE_ABOVE or isinstance(init, torch.Tensor) or steps < 3:
-            return [(long_side, steps)]
+        schedule = ("coarse-to-fine" if auto_is_coarse_to_fine(long_side, steps, init, style_weight,
+                                                                content_weight) else "single")
+    if schedule == "coarse-to-fine":
+        if steps < 3:
+            raise ValueError(f"coarse-to-fine needs at least 3 steps (one per size), got {steps}")
         sizes = [round(long_side / 4), round(long_side / 2), long_side]
     elif schedule in ("single", None):
         return [(long_side, steps)]
     else:
         sizes = [int(s) for s in schedule]
         if not sizes or sizes != sorted(sizes) or min(sizes) < 16:
-            raise ValueError(f"schedule must be 'auto', 'single' or increasing sizes, not {schedule!r}")
+            raise ValueError("schedule must be 'auto', 'coarse-to-fine', 'single' or increasing "
+                             f"sizes, not {schedule!r}")
         if sizes[-1] != long_side:
             raise ValueError(f"the last size of schedule {sizes} must be the image's {long_side} px")
         if steps < len(sizes):
@@ -208,6 +219,21 @@ def schedule_sizes(schedule: Schedule, long_side: int, steps: int, init: Init = 
     split = [steps // len(sizes)] * len(sizes)
     split[-1] += steps - sum(split)
     return list(zip(sizes, split))
+
+
+def auto_is_coarse_to_fine(long_side: int, steps: int, init: Init = "content",
+                           style_weight: float = DEFAULT_STYLE_WEIGHT, content_weight: float = 1.0,
+                           ) -> bool:
+    """Whether ``schedule="auto"`` runs coarse-to-fine: the long side is above
+    ``COARSE_TO_FINE_ABOVE`` px (below it a full-size step is cheap already), ``init`` is not an
+    image (that one is already at full size), there are at least 3 steps, and ``style_weight``
+    is at most ``COARSE_TO_FINE_MAX_STYLE_RATIO`` times ``content_weight`` (above that the coarse
+    stages lose the content's layout; the README's sweep table)."""
+    if long_side <= COARSE_TO_FINE_ABOVE or isinstance(init, torch.Tensor) or steps < 3:
+        return False
+    if COARSE_TO_FINE_MAX_STYLE_RATIO is None or content_weight <= 0:
+        return COARSE_TO_FINE_MAX_STYLE_RATIO is None
+    return style_weight <= COARSE_TO_FINE_MAX_STYLE_RATIO * content_weight
 
 
 def reconstruct(target: ImageSource, layers: str | Sequence[str], *, kind: str = "content",
@@ -218,8 +244,8 @@ def reconstruct(target: ImageSource, layers: str | Sequence[str], *, kind: str =
     """Find an image whose ``layers`` features (``kind="content"``) or Gram matrices
     (``kind="style"``) match those of ``target``, starting from white noise.
 
-    Gatys Fig. 1: content from one of conv1_1 ... conv5_1 (top row); style from
-    growing sets conv1_1, conv1_1+conv2_1, ... (bottom row). ``precision`` as in
+    Gatys Fig. 1: content from one of conv1_1 ... conv5_1 (its content reconstructions); style
+    from growing sets conv1_1, conv1_1+conv2_1, ... (its style reconstructions). ``precision`` as in
     :func:`stylize`.
     """
     device = get_device(device)

@@ -151,7 +151,7 @@ def test_time_to_quality_sweep_at_tiny_size():
     assert len(rows) == 2 and len(lines) == 3 + 2
     assert lines[1].startswith("| content × style | style weight |") and "[32, 64]: s" in lines[1]
     for row, line in zip(rows, lines[3:]):
-        assert line.startswith(f"| astronaut × swirls | {row['style_weight']:g} |") and line.count("|") == 12
+        assert line.startswith(f"| astronaut × swirls | {row['style_weight']:g} |") and line.count("|") == 13
         assert row["stages"] == [(32, 3), (64, 3)] and row["full_size_steps"] == 3 / 4 + 3
         assert row["single_seconds"] > 0 and row["seconds"] > 0
         assert min(row["single_content"], row["single_style"], row["content_loss"], row["style_loss"]) >= 0

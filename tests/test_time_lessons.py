@@ -62,3 +62,17 @@ def test_run_lesson_gives_the_kernel_the_mode(lessons, monkeypatch):
     import os
 
     assert os.environ["NST_COURSE_FAST"] == "1"  # restored afterwards
+
+
+def test_keep_saves_the_executed_lesson_and_the_caption_names_lesson_07s_budget(lessons, tmp_path):
+    good, _ = lessons
+    seconds, error = T.run_lesson(good, "demo", keep=tmp_path / "kept")
+    import nbformat
+
+    kept = nbformat.read(str(tmp_path / "kept" / good.name), as_version=4)
+    assert error is None and kept.cells[1].execution_count == 1
+    rows = [{"lesson": "06 Beyond Gatys", "seconds": 120.0, "error": None, "estimate": None},
+            {"lesson": "07 Train a fast network", "seconds": 660.0, "error": None, "estimate": None}]
+    caption = T.markdown(rows, "full", "make time-lessons").splitlines()[0]
+    assert "13.0 min in all; 3.0 min without the 10-minute training budget of lesson 07" in caption
+    assert "without" not in T.markdown(rows, "demo", "make time-lessons").splitlines()[0]

@@ -23,9 +23,11 @@ import _lessons as L
 MODES = ("full", "demo", "fast")
 
 
-def run_lesson(path: Path, mode: str, timeout: float | None = None) -> tuple[float, str | None]:
+def run_lesson(path: Path, mode: str, timeout: float | None = None, keep: Path | None = None,
+               ) -> tuple[float, str | None]:
     """``(seconds, None)``, or ``(seconds, error)`` when a cell failed, for one execution of
-    ``path`` in ``mode`` in a fresh kernel working in a temporary folder."""
+    ``path`` in ``mode`` in a fresh kernel working in a temporary folder; ``keep``: a folder
+    where the executed notebook is written (same file name)."""
     from nbclient import NotebookClient
 
     nb = L.read(path)
@@ -45,6 +47,11 @@ def run_lesson(path: Path, mode: str, timeout: float | None = None) -> tuple[flo
             error = f"{type(e).__name__}: {str(e).strip().splitlines()[-1][:200] if str(e).strip() else ''}"
         seconds = time.perf_counter() - t0
     _set_env(saved)
+    if keep is not None:
+        import nbformat
+
+        keep.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(keep / path.name))
     return seconds, error
 
 
@@ -81,11 +88,16 @@ def markdown(results: list[dict], mode: str, command: str) -> str:
     import torch
 
     from nst_course.bench import processor
+    from nst_course.doctor import LESSON_FIXED_MINUTES
 
     total = sum(r["seconds"] for r in results)
+    budgets = {r["lesson"]: LESSON_FIXED_MINUTES[r["lesson"]] for r in results
+               if r["lesson"] in LESSON_FIXED_MINUTES and mode == "full"}
+    without = "".join(f"; {(total / 60 - m):.1f} min without the {m:g}-minute training budget of "
+                      f"lesson {lesson[:2]}, which the learner chooses" for lesson, m in budgets.items())
     lines = [f"Measured {time.strftime('%Y-%m-%d')} on {processor()}, {torch.get_num_threads()} threads, "
              f"torch {torch.__version__}: `{command}` (each lesson once, top to bottom, in a fresh kernel; "
-             f"{total / 60:.1f} min in all).", "",
+             f"{total / 60:.1f} min in all{without}).", "",
              "| lesson | mode | seconds | doctor's estimate (full mode) |", "|---|---|---|---|"]
     for r in results:
         est = r.get("estimate")
@@ -102,6 +114,7 @@ def main(argv=None) -> int:
     p.add_argument("--update-readme", metavar="README", help="also write the table into this file")
     p.add_argument("--step-seconds", type=float, help="a step at 128 px measured already (for the estimates)")
     p.add_argument("--timeout", type=float, help="seconds a cell may take (default: no limit)")
+    p.add_argument("--keep", type=Path, metavar="DIR", help="also save each executed lesson in DIR")
     a = p.parse_args(argv)
     sys.path.insert(0, str(L.ROOT))
     from nst_course.bench import between_markers, update_readme
@@ -112,7 +125,7 @@ def main(argv=None) -> int:
     est = estimates(a.step_seconds)
     results = []
     for path in paths:
-        seconds, error = run_lesson(path, a.mode, a.timeout)
+        seconds, error = run_lesson(path, a.mode, a.timeout, a.keep)
         results.append({"lesson": lesson_name(path), "seconds": seconds, "error": error,
                         "estimate": est.get(path.name[:2])})
         print(f"{path.name}: {seconds:.0f} s" + (f" FAILED ({error})" if error else ""), flush=True)
