@@ -386,9 +386,8 @@ def sweep_lines(rows: list[dict], size: int, steps: int, schedule: str = "coarse
                 ) -> list[str]:
     """The sweep's markdown: a title line, the table's header, one line per row of
     :func:`time_to_quality_sweep` (or its JSON). The last column is what ``schedule="auto"``
-    does at that size and weight with the code as it is now
-    (:func:`~nst_course.optimize.auto_is_coarse_to_fine`)."""
-    from .optimize import auto_is_coarse_to_fine
+    does at that size with the code as it is now (:func:`~nst_course.optimize.schedule_sizes`)."""
+    from .optimize import schedule_sizes
 
     lines = [f"time to quality at {size} px, {steps} steps, schedule {schedule!r} vs 'single' "
              "(losses measured in float32 at full size)",
@@ -401,8 +400,7 @@ def sweep_lines(rows: list[dict], size: int, steps: int, schedule: str = "coarse
                    f"{100 * row['reached_fraction']:.0f} % | "
                    f"{row['reached_full_size_steps']:.0f} of {row['full_size_steps']:.0f}"
                    if row["reached_step"] else f"never | – | – of {row['full_size_steps']:.0f}")
-        auto = ("coarse-to-fine" if auto_is_coarse_to_fine(size, steps, "content", row["style_weight"])
-                else "single")
+        auto = "single" if len(schedule_sizes("auto", size, steps)) == 1 else "coarse-to-fine"
         lines.append(f"| {row['content']} × {row['style']} | {row['style_weight']:g} | "
                      f"{row['single_seconds']:.1f} | {row['single_content']:.4g} | "
                      f"{row['single_style']:.4g} | {row['seconds']:.1f} | {row['content_loss']:.4g} | "

@@ -177,12 +177,11 @@ def _check_budget(args, height: int, width: int) -> str:
     from .images import MIN_NETWORK_SIDE
     from .optimize import schedule_sizes
 
-    schedule = (args.schedule if args.schedule in ("auto", "single")
-                else _numbers(args.schedule, "--schedule", int))
+    schedule = _schedule(args)
     if args.init_image is not None and schedule == "auto":
         schedule = "single"  # stylize starts from an image at full size
     long_side, short_side = max(height, width), min(height, width)
-    first = schedule_sizes(schedule, long_side, args.steps, args.init)[0][0]
+    first = schedule_sizes(schedule, long_side, args.steps)[0][0]
     if round(short_side * first / long_side) < MIN_NETWORK_SIDE:
         raise ValueError(f"the {width}x{height} image is too thin for coarse-to-fine (its first "
                          f"stage would be {round(short_side * first / long_side)} px high); add "
@@ -191,6 +190,16 @@ def _check_budget(args, height: int, width: int) -> str:
     seconds = budget.check_time(height, width, args.steps, schedule=schedule, device=args.device,
                                 weights=args.weights, allow_long=args.allow_long_run)
     return f"estimated {budget.describe(seconds, memory)}"
+
+
+#: the schedules ``--schedule`` takes by name (else comma-separated sizes)
+NAMED_SCHEDULES = ("auto", "coarse-to-fine", "single")
+
+
+def _schedule(args):
+    """``--schedule`` as :func:`~nst_course.stylize` takes it: a name or a list of sizes."""
+    return (args.schedule if args.schedule in NAMED_SCHEDULES
+            else _numbers(args.schedule, "--schedule", int))
 
 
 def _samples(args) -> int:
@@ -240,9 +249,10 @@ def _neural_style_options(s: argparse.ArgumentParser) -> None:
     g.add_argument("--print-every", type=int, default=0,
                    help="print the losses every N steps; 0: only the progress bar")
     g.add_argument("--schedule", default="auto",
-                   help="'auto' (coarse-to-fine above 384 px), 'single' (all steps at --size) or "
-                        "comma-separated increasing sizes ending at --size, e.g. 128,256,512 "
-                        "(steps split evenly)")
+                   help="'auto' (coarse-to-fine above 384 px unless the style weight is high), "
+                        "'coarse-to-fine' (a third of the steps at 1/4, 1/2 and full size), "
+                        "'single' (all steps at --size) or comma-separated increasing sizes ending "
+                        "at --size, e.g. 128,256,512 (steps split evenly)")
     g.add_argument("--content-layers", default=",".join(CONTENT_LAYERS),
                    help="comma-separated VGG19 layers for the content loss (Gatys names)")
     g.add_argument("--style-layers", default=",".join(STYLE_LAYERS),
@@ -309,7 +319,7 @@ def _check_neural_style(args) -> None:
                              "images; give one weight per style.")
         if min(blend) < 0 or sum(blend) <= 0:
             raise ValueError("--style-blend-weights must not be negative and must not all be 0.")
-    if args.schedule not in ("auto", "single"):
+    if args.schedule not in NAMED_SCHEDULES:
         from .optimize import schedule_sizes
 
         sizes = _numbers(args.schedule, "--schedule", int)
@@ -324,7 +334,7 @@ def _check_neural_style(args) -> None:
                              "mask per style.")
         clash = [flag for flag, on in (("--original-colors", args.original_colors),
                                        ("--init-image", args.init_image),
-                                       ("--schedule with sizes", args.schedule not in ("auto", "single")),
+                                       ("--schedule with sizes", args.schedule not in NAMED_SCHEDULES),
                                        ("--init noise/style", args.init != "content")) if on]
         if clash:
             raise ValueError(f"--mask cannot be combined with {', '.join(clash)}.")
@@ -399,8 +409,7 @@ def _run_stylize(args, content, styles, **kwargs):
         kwargs["init"] = "noise"
     if args.init_tensor is not None:
         kwargs["init"] = args.init_tensor
-    kwargs["schedule"] = (args.schedule if args.schedule in ("auto", "single")
-                          else _numbers(args.schedule, "--schedule", int))
+    kwargs["schedule"] = _schedule(args)
     out, total = Path(args.output), args.steps
     every = [n for n in (args.save_every, args.print_every) if n]
     if every:

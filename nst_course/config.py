@@ -26,12 +26,6 @@ CONTENT_LAYERS = ("conv4_2",)
 STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
 #: image long side (px) when a source is a path, URL or sample name and no size is given
 DEFAULT_SIZE = 256
-#: ``stylize(schedule="auto")`` optimises coarse-to-fine when the long side is above this (px)
-COARSE_TO_FINE_ABOVE = 384
-#: ... and the style weight is at most this many times the content weight: above it the coarse
-#: stages lose the content's layout and the full-size stage cannot win it back (measured by
-#: ``nst-course bench --sweep``; the README's sweep table). None: no limit.
-COARSE_TO_FINE_MAX_STYLE_RATIO: float | None = None
 
 
 #: types of the public API, one name each

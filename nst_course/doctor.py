@@ -5,10 +5,10 @@ generated image. Its cost grows with the number of pixels, so a step measured
 at one size predicts the others: ``t(size) ~= t(ref) * (size / ref)^2`` (the
 conv FLOPs are exactly proportional to the pixels; small images run at a
 lower GFLOP/s, so an estimate from a small measured size errs on the long
-side). ``stylize``'s default coarse-to-fine schedule above ``COARSE_TO_FINE_ABOVE``
-(384) px runs a third
-of the steps at 1/4, 1/2 and full size: ``estimate_seconds(..., schedule="auto")``
-sums those stages. The same step is what ``nst-course bench`` times.
+side). A coarse-to-fine schedule runs a third of the steps at 1/4, 1/2 and full size:
+``estimate_seconds(..., schedule="coarse-to-fine")`` sums those stages, and
+``schedule="auto"`` counts what ``stylize``'s default does (single-scale,
+:func:`~nst_course.optimize.schedule_sizes`). The same step is what ``nst-course bench`` times.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import torch
 
 from .budget import estimate_bytes
 from .config import (
-    COARSE_TO_FINE_ABOVE,
     CONTENT_LAYERS,
     STYLE_LAYERS,
     Device,
@@ -59,8 +58,8 @@ def estimate_seconds(steps: int, size: int, seconds_per_step: float, measured_si
                      schedule: Schedule = "single") -> float:
     """Seconds for ``steps`` steps at ``size`` px from one measured step at ``measured_size``.
 
-    ``schedule`` as in :func:`~nst_course.stylize` (``"auto"``: coarse-to-fine above
-    ``COARSE_TO_FINE_ABOVE`` px); the default ``"single"`` counts every step at ``size``.
+    ``schedule`` as in :func:`~nst_course.stylize` (``"coarse-to-fine"``: its three stages);
+    the default ``"single"`` counts every step at ``size``.
     """
     from .optimize import schedule_sizes
 
@@ -109,6 +108,8 @@ def report(size: int = 128, seconds_per_step: float | None = None) -> str:
     ``seconds_per_step``: a step already measured at ``size`` (lesson 00 measures once and
     reuses it, so every estimate it prints agrees); ``None`` measures one here.
     """
+    from .optimize import schedule_sizes
+
     lines = []
     try:
         path = bundled(VGG19_GATYS)
@@ -128,9 +129,11 @@ def report(size: int = 128, seconds_per_step: float | None = None) -> str:
     for s in REPORT_SIZES:
         per = estimate_seconds(1, s, t, size)
         total = estimate_seconds(300, s, t, size, schedule="auto")
-        how = "coarse-to-fine (the default)" if s > COARSE_TO_FINE_ABOVE else "single scale"
+        how = "single scale" if len(schedule_sizes("auto", s, 300)) == 1 else "coarse-to-fine"
+        coarse = estimate_seconds(300, s, t, size, schedule="coarse-to-fine")
         lines.append(f"estimate at {s}x{s}: {per:.2f} s/step at full size; "
-                     f"stylize's 300 steps, {how} ~ {total / 60:.1f} min, "
+                     f"stylize's 300 steps, {how} ~ {total / 60:.1f} min "
+                     f"(schedule='coarse-to-fine' ~ {coarse / 60:.1f} min), "
                      f"~{estimate_bytes(s, s) / 1e9:.1f} GB of memory")
     lines.append("lessons in full mode: " + ", ".join(
         f"{name[:2]} {format_minutes(m)}" for name, m in lesson_minutes(t, size).items()))

@@ -25,8 +25,6 @@ import torch
 import torch.nn.functional as F
 
 from .config import (
-    COARSE_TO_FINE_ABOVE,
-    COARSE_TO_FINE_MAX_STYLE_RATIO,
     CONTENT_LAYERS,
     DEFAULT_SIZE,
     STYLE_LAYERS,
@@ -44,9 +42,9 @@ from .objective import Objective
 from .tiled import SPLIT, TiledObjective
 from .vgg import LAYERS, load_vgg
 
-__all__ = ["COARSE_TO_FINE_ABOVE", "DEFAULT_SIZE", "DEFAULT_STEPS", "DEFAULT_STYLE_WEIGHT", "Result",
-           "Step", "initial_image", "make_optimizer", "optimize_image", "reconstruct", "schedule_sizes",
-           "stylize", "synthesize_texture"]
+__all__ = ["DEFAULT_SIZE", "DEFAULT_STEPS", "DEFAULT_STYLE_WEIGHT", "Result", "Step", "initial_image",
+           "make_optimizer", "optimize_image", "reconstruct", "schedule_sizes", "stylize",
+           "synthesize_texture", "upsample_stage"]
 
 #: a good picture at 256-512 px with the Gatys weights and these loss conventions
 DEFAULT_STYLE_WEIGHT = 10.0
@@ -132,15 +130,16 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
             way one step is one loss evaluation (see the module docstring).
         callback: ``callback(step_record, image)`` every ``callback_every`` steps;
             returning True stops the run.
-        schedule: ``"auto"`` (default): coarse-to-fine when the long side is above
-            ``COARSE_TO_FINE_ABOVE`` px and ``init`` is not an image: a third of
-            the steps at 1/4 size, a third at 1/2, a third at full size, each stage
-            starting from the previous result upsampled (the big steps only refine
-            detail; ~3x less time for the same losses at 512 px). ``"single"``: all
-            steps at full size. Or a list of long sides, e.g. ``[256, 512]`` (steps
-            split evenly). The history is one list over all stages (``step`` and
-            ``seconds`` keep increasing; the callback image is the stage's size), and
-            ``snapshots`` is keyed by step too.
+        schedule: ``"auto"`` (default) or ``"single"``: every step at full size (see
+            :func:`schedule_sizes` for why ``"auto"`` is single-scale). ``"coarse-to-fine"``:
+            a third of the steps at 1/4 size, a third at 1/2, a third at full size, each
+            stage starting from the previous result upsampled with the photo's fine detail
+            added back (:func:`upsample_stage`): 44 % of the pixels of ``"single"``, a
+            picture with larger strokes, but higher full-size losses after the same steps
+            (the README's sweep). Or a list of long sides, e.g. ``[256, 512]`` (steps split
+            evenly). The history is one list over all stages (``step`` and ``seconds`` keep
+            increasing; the callback image is the stage's size), and ``snapshots`` is keyed
+            by step too.
         precision: ``"auto"`` (default), ``"float32"`` or ``"bfloat16"``: the dtype
             of VGG19's convolutions (:func:`nst_course.config.get_dtype`; the image
             and the losses are always float32). ``"auto"`` picks bfloat16 on CPUs
@@ -154,10 +153,9 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
     styles = style if isinstance(style, list | tuple) else [style]
     styles = [load_image(s).to(device) if not isinstance(s, torch.Tensor) else s for s in styles]
     vgg = load_vgg(weights, pooling, device=device, precision=precision)
-    stages = schedule_sizes(schedule, max(content_img.shape[-2:]), steps, init, style_weight,
-                            content_weight)
+    stages = schedule_sizes(schedule, max(content_img.shape[-2:]), steps)
     result, step0, t0 = Result(image=content_img), 0, time.perf_counter()
-    history, snapshots = [], {}
+    history, snapshots, prev_content = [], {}, None
     for k, (long, n) in enumerate(stages):
         c_img = content_img if long == max(content_img.shape[-2:]) else resize(content_img, long)
         s_imgs = [load_image(s, round(long * style_scale)).to(device) for s in styles]
@@ -171,8 +169,9 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
         if k == 0:
             start = initial_image(init, c_img, s_imgs[0], seed)
         else:  # the previous stage's picture, upsampled: only detail is left to find
-            start = F.interpolate(result.image, size=c_img.shape[-2:], mode="bilinear",
-                                  align_corners=False).clamp(0, 1)
+            start = upsample_stage(result.image, c_img, prev_content)
+        # a run that starts from the photo keeps the photo's fine detail from stage to stage
+        prev_content = c_img if isinstance(init, str) and init == "content" else None
         desc = "stylize" if len(stages) == 1 else f"stylize {c_img.shape[-1]}x{c_img.shape[-2]}"
         result = optimize_image(objective, start, steps=n, optimizer=optimizer, lr=lr,
                                 callback=callback, callback_every=callback_every,
@@ -190,23 +189,40 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
     return result
 
 
-def schedule_sizes(schedule: Schedule, long_side: int, steps: int, init: Init = "content",
-                   style_weight: float = DEFAULT_STYLE_WEIGHT, content_weight: float = 1.0,
-                   ) -> list[tuple[int, int]]:
+def upsample_stage(image: torch.Tensor, content: torch.Tensor, coarse_content: torch.Tensor | None,
+                   ) -> torch.Tensor:
+    """A coarse stage's result ``(1, 3, h, w)`` brought to ``content``'s size ``(1, 3, H, W)``.
+
+    With ``coarse_content`` (the content image at that stage's size) the photo's fine detail,
+    which the coarse stage could not hold, is added back: ``up(image) + content -
+    up(coarse_content)``, i.e. the photo plus the changes the coarse stage made. Without it
+    (a run from noise) the upsampled image alone."""
+    def up(x):
+        return F.interpolate(x, size=content.shape[-2:], mode="bilinear", align_corners=False)
+
+    if coarse_content is None:
+        return up(image).clamp(0, 1)
+    return (up(image) + content - up(coarse_content)).clamp(0, 1)
+
+
+def schedule_sizes(schedule: Schedule, long_side: int, steps: int) -> list[tuple[int, int]]:
     """``[(long side, steps), ...]`` of the stages :func:`stylize` runs for ``schedule``.
 
     ``"coarse-to-fine"``: a third of the steps at 1/4 of ``long_side``, a third at 1/2, the rest
-    at full size. ``"auto"`` is that when it pays (see :func:`auto_is_coarse_to_fine`), else
-    single-scale."""
-    if schedule == "auto":
-        schedule = ("coarse-to-fine" if auto_is_coarse_to_fine(long_side, steps, init, style_weight,
-                                                                content_weight) else "single")
+    at full size. ``"single"`` (or None): every step at ``long_side``. ``"auto"``: the schedule
+    measured to pay, which is single-scale at every size today: ``nst-course bench --sweep``
+    (the README's sweep table) found coarse-to-fine ending with higher full-size losses than
+    single-scale after the same 300 steps, at every style weight tried. Or increasing long
+    sides ending at ``long_side`` (steps split evenly)."""
+    if schedule in ("auto", "single", None):
+        return [(long_side, steps)]
     if schedule == "coarse-to-fine":
         if steps < 3:
             raise ValueError(f"coarse-to-fine needs at least 3 steps (one per size), got {steps}")
         sizes = [round(long_side / 4), round(long_side / 2), long_side]
-    elif schedule in ("single", None):
-        return [(long_side, steps)]
+    elif isinstance(schedule, str):
+        raise ValueError(f"schedule must be 'auto', 'coarse-to-fine', 'single' or increasing sizes, "
+                         f"not {schedule!r}")
     else:
         sizes = [int(s) for s in schedule]
         if not sizes or sizes != sorted(sizes) or min(sizes) < 16:
@@ -219,21 +235,6 @@ def schedule_sizes(schedule: Schedule, long_side: int, steps: int, init: Init = 
     split = [steps // len(sizes)] * len(sizes)
     split[-1] += steps - sum(split)
     return list(zip(sizes, split))
-
-
-def auto_is_coarse_to_fine(long_side: int, steps: int, init: Init = "content",
-                           style_weight: float = DEFAULT_STYLE_WEIGHT, content_weight: float = 1.0,
-                           ) -> bool:
-    """Whether ``schedule="auto"`` runs coarse-to-fine: the long side is above
-    ``COARSE_TO_FINE_ABOVE`` px (below it a full-size step is cheap already), ``init`` is not an
-    image (that one is already at full size), there are at least 3 steps, and ``style_weight``
-    is at most ``COARSE_TO_FINE_MAX_STYLE_RATIO`` times ``content_weight`` (above that the coarse
-    stages lose the content's layout; the README's sweep table)."""
-    if long_side <= COARSE_TO_FINE_ABOVE or isinstance(init, torch.Tensor) or steps < 3:
-        return False
-    if COARSE_TO_FINE_MAX_STYLE_RATIO is None or content_weight <= 0:
-        return COARSE_TO_FINE_MAX_STYLE_RATIO is None
-    return style_weight <= COARSE_TO_FINE_MAX_STYLE_RATIO * content_weight
 
 
 def reconstruct(target: ImageSource, layers: str | Sequence[str], *, kind: str = "content",

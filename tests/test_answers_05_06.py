@@ -84,7 +84,7 @@ def test_05_lbfgs_evaluates_once_per_step_with_stylizes_settings():
 
 def test_05_step_cost_at_512_is_one_size_with_schedule_single():
     assert schedule_sizes("single", 512, 3) == [(512, 3)]
-    assert [s for s, _ in schedule_sizes("auto", 512, 3)] == [128, 256, 512]  # why "single" matters
+    assert [s for s, _ in schedule_sizes("coarse-to-fine", 512, 3)] == [128, 256, 512]  # not one size
 
 
 def test_05_ex3_prediction_scales_with_the_pixels():
@@ -93,7 +93,7 @@ def test_05_ex3_prediction_scales_with_the_pixels():
 
 def test_05_coarse_to_fine_share_printed_in_section_6():
     t = 1.0
-    share = estimate_seconds(300, 512, t, 512, schedule="auto") / (300 * t)
+    share = estimate_seconds(300, 512, t, 512, schedule="coarse-to-fine") / (300 * t)
     assert share == pytest.approx((1 / 16 + 1 / 4 + 1) / 3)  # 44 %
 
 

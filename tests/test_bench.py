@@ -182,6 +182,24 @@ def test_main_sweep_writes_its_table_into_the_readme(tmp_path, monkeypatch, caps
     assert "| astronaut × swirls | 7 |" in capsys.readouterr().out
 
 
+def test_sweep_table_is_rendered_again_from_its_json_with_what_auto_does_now(tmp_path, capsys):
+    row = {"style_weight": 10.0, "single_seconds": 200.0, "single_content": 2.0, "single_style": 0.09,
+           "seconds": 88.0, "content_loss": 2.6, "style_loss": 0.0874, "stages": [[128, 100], [256, 100],
+           [512, 100]], "full_size_steps": 131.25, "reached_step": None, "reached_seconds": None,
+           "reached_fraction": None, "reached_full_size_steps": None, "content": "astronaut",
+           "style": "swirls"}
+    saved, readme = tmp_path / "sweep.json", tmp_path / "README.md"
+    saved.write_text(json.dumps({"caption": "Measured then.", "size": 512, "steps": 300, "rows": [row]}))
+    readme.write_text("<!-- sweep:begin -->\nold\n<!-- sweep:end -->\n")
+    assert bench.main(["--sweep", "--from-json", str(saved), "--update-readme", str(readme)]) == 0
+    table = bench.between_markers(readme.read_text(), "sweep")
+    assert table.startswith("\nMeasured then.") and "| `auto` runs |" in table
+    line = ("| astronaut × swirls | 10 | 200.0 | 2 | 0.09 | 88.0 | 2.6 | 0.0874 | never | – | – of 131 "
+            "| single |")
+    assert line in table
+    assert "never" in capsys.readouterr().out
+
+
 def test_readme_has_the_sweep_and_lessons_markers():
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     for kind in ("sweep", "lessons"):

@@ -205,7 +205,7 @@ def test_wide_image_too_thin_for_coarse_to_fine(tmp_path, capsys, fake_run):
     p = tmp_path / "wide.png"
     Image.fromarray(np.zeros((40, 2000, 3), np.uint8)).save(p)
     code, err = run(["stylize", p, "swirls", "-o", tmp_path / "o.png", "--size", 1600,
-                     "--steps", 3], capsys)
+                     "--steps", 3, "--schedule", "coarse-to-fine"], capsys)
     assert code == 2 and "--schedule single" in one_line(err) and fake_run.calls == []
     code, err = run(["stylize", p, "swirls", "-o", tmp_path / "o.png", "--size", 1600,
                      "--steps", 3, "--schedule", "single"], capsys)

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from nst_course import Objective, load_vgg, speed, stylize
+from nst_course import Objective, load_vgg, optimize, speed, stylize
 from nst_course.bench import PlainNST
 from nst_course.losses import gram_matrix
 from nst_course.optimize import schedule_sizes
@@ -112,14 +112,34 @@ def test_gram_of_bfloat16_features_is_float32_in_chunks(monkeypatch):
     torch.testing.assert_close(low.grad.float(), exact.grad, rtol=1e-2, atol=1e-4)
 
 
-def test_auto_schedule_is_coarse_to_fine_above_384px():
-    assert schedule_sizes("auto", 512, 300) == [(128, 100), (256, 100), (512, 100)]
-    assert schedule_sizes("auto", 384, 300) == [(384, 300)]
-    assert schedule_sizes("auto", 512, 300, init=torch.zeros(1)) == [(512, 300)]  # a given start
+def test_schedules_and_their_stages():
+    # auto is single-scale: the sweep found coarse-to-fine ends with higher losses (README)
+    for long_side in (256, 512, 2048):
+        assert schedule_sizes("auto", long_side, 300) == [(long_side, 300)]
+    assert schedule_sizes("coarse-to-fine", 512, 300) == [(128, 100), (256, 100), (512, 100)]
+    assert schedule_sizes("coarse-to-fine", 384, 7) == [(96, 2), (192, 2), (384, 3)]
     assert schedule_sizes("single", 1024, 10) == [(1024, 10)]
     assert schedule_sizes([50, 100], 100, 5) == [(50, 2), (100, 3)]
     with pytest.raises(ValueError, match="last size"):
         schedule_sizes([50, 80], 100, 5)
+    with pytest.raises(ValueError, match="at least 3 steps"):
+        schedule_sizes("coarse-to-fine", 512, 2)
+    with pytest.raises(ValueError, match="'auto', 'coarse-to-fine', 'single'"):
+        schedule_sizes("coarse", 512, 30)
+
+
+def test_a_coarse_stage_is_upsampled_with_the_photos_detail_added_back():
+    torch.manual_seed(0)
+    content = torch.rand(1, 3, 32, 48)
+    coarse = torch.nn.functional.interpolate(content, size=(16, 24), mode="bilinear", align_corners=False)
+    # a coarse stage that changed nothing gives back the photo itself, fine detail included
+    torch.testing.assert_close(optimize.upsample_stage(coarse, content, coarse), content)
+    changed = (coarse + 0.1).clamp(0, 1)
+    up = optimize.upsample_stage(changed, content, coarse)
+    assert up.shape == content.shape and 0 <= up.min() and up.max() <= 1
+    blurry = optimize.upsample_stage(coarse, content, None)  # from noise: no photo to add back
+    assert (blurry - content).abs().mean() > (optimize.upsample_stage(coarse, content, coarse)
+                                              - content).abs().mean() + 0.05
 
 
 def test_coarse_to_fine_returns_full_size_and_one_history(astronaut64, swirls64):
