@@ -121,7 +121,9 @@ def check_time(height: int, width: int, steps: int, *, schedule="auto", device=N
         raise ValueError(f"this run is estimated at {_duration(seconds)} ({steps} steps at "
                          f"{width}x{height} on this machine), more than "
                          f"{_duration(LONG_RUN_SECONDS)}; add {flag} to start it anyway, or use "
-                         "fewer --steps or a smaller --size.")
+                         "fewer --steps, a smaller --size"
+                         + ("" if schedule == "coarse-to-fine" else " or --schedule coarse-to-fine")
+                         + ".")
     return seconds
 
 

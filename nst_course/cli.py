@@ -249,9 +249,9 @@ def _neural_style_options(s: argparse.ArgumentParser) -> None:
     g.add_argument("--print-every", type=int, default=0,
                    help="print the losses every N steps; 0: only the progress bar")
     g.add_argument("--schedule", default="auto",
-                   help="'auto' (coarse-to-fine above 384 px unless the style weight is high), "
-                        "'coarse-to-fine' (a third of the steps at 1/4, 1/2 and full size), "
-                        "'single' (all steps at --size) or comma-separated increasing sizes ending "
+                   help="'auto' or 'single' (all steps at --size: reaches the lowest losses), "
+                        "'coarse-to-fine' (a third of the steps at 1/4, 1/2 and full size: 44 %% "
+                        "of the time, higher losses) or comma-separated increasing sizes ending "
                         "at --size, e.g. 128,256,512 (steps split evenly)")
     g.add_argument("--content-layers", default=",".join(CONTENT_LAYERS),
                    help="comma-separated VGG19 layers for the content loss (Gatys names)")
