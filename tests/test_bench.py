@@ -204,3 +204,18 @@ def test_readme_has_the_sweep_and_lessons_markers():
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     for kind in ("sweep", "lessons"):
         assert bench.between_markers(readme, kind).strip()
+
+
+def test_readme_sweep_table_says_what_auto_does_now():
+    import re
+
+    from nst_course.optimize import schedule_sizes
+
+    table = bench.between_markers((Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8"),
+                                  "sweep")
+    size, steps = map(int, re.search(r"--sweep-size (\d+) --sweep-steps (\d+)", table).groups())
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "×" in line
+            and "content × style" not in line]
+    assert len(rows) == 8  # 2 pairs x 4 style weights
+    auto = "single" if len(schedule_sizes("auto", size, steps)) == 1 else "coarse-to-fine"
+    assert all(line.rstrip(" |").rsplit("|", 1)[1].strip() == auto for line in rows)
