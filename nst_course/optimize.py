@@ -313,6 +313,24 @@ def make_optimizer(x: torch.Tensor, optimizer: str = "lbfgs", lr: float | None =
     raise ValueError(f"optimizer must be 'lbfgs' or 'adam', not {optimizer!r}")
 
 
+#: :func:`optimize_image` scales a loss whose first gradient has a smaller L1 norm up to this
+#: (for L-BFGS only; see :func:`lbfgs_loss_scale`)
+LBFGS_MIN_GRAD_L1 = 1.0
+
+
+def lbfgs_loss_scale(grad: torch.Tensor) -> float:
+    """The factor L-BFGS's loss is multiplied by: ``max(1, LBFGS_MIN_GRAD_L1 / |grad|_1)`` for
+    the first gradient ``grad`` of a run.
+
+    torch's L-BFGS keeps a curvature pair only when ``s^T y > 1e-10``, an absolute threshold.
+    A loss with a tiny gradient (a random network's features, lesson 02's exercise 6) would
+    never keep one and crawl along the gradient for ever. A constant factor changes neither
+    the minimum nor the steps L-BFGS takes once it has pairs, and it is 1 for every run whose
+    gradient is large enough already (all of the trained network's)."""
+    norm = grad.abs().sum().item()
+    return 1.0 if not norm > 0 or norm >= LBFGS_MIN_GRAD_L1 else LBFGS_MIN_GRAD_L1 / norm
+
+
 def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]],
                    start: torch.Tensor, *, steps: int, optimizer: str = "lbfgs",
                    lr: float | None = None, callback: Callback | None = None, callback_every: int = 10,
@@ -338,12 +356,20 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
     result = Result(image=start.detach().clone())
     best, parts_box = float("inf"), {}
 
+    scale = {}
+
     def closure():
         opt.zero_grad(set_to_none=True)
         total, parts = objective(x)
         if torch.isfinite(total):
             total.backward()
         parts_box.update(parts, image=x.detach().clone())
+        if optimizer == "lbfgs" and x.grad is not None:  # what L-BFGS sees, not what is recorded
+            if "c" not in scale:
+                scale["c"] = lbfgs_loss_scale(x.grad)
+            if scale["c"] != 1.0:
+                x.grad.mul_(scale["c"])
+                total = total * scale["c"]
         return total
 
     t0 = time.perf_counter() - time_offset

@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from nst_course import Objective, load_vgg, reconstruct, stylize, synthesize_texture
+from nst_course.images import load_image
 from nst_course.losses import content_loss
 from nst_course.optimize import Result, optimize_image
 
@@ -158,3 +159,25 @@ def test_one_loss_evaluation_per_step_as_the_docstrings_say():
     opt, calls[:] = torch.optim.LBFGS([x]), []  # PyTorch's defaults: max_iter=20
     opt.step(closure)
     assert len(calls) > 1  # several evaluations in one step (up to 25)
+
+
+def test_lbfgs_loss_scale_lifts_only_tiny_gradients():
+    from nst_course.optimize import lbfgs_loss_scale
+
+    assert lbfgs_loss_scale(torch.full((10,), 0.5)) == 1.0  # |g|_1 = 5: as it is
+    assert lbfgs_loss_scale(torch.full((10,), 0.01)) == pytest.approx(10.0)  # |g|_1 = 0.1
+    assert lbfgs_loss_scale(torch.zeros(10)) == 1.0
+    assert lbfgs_loss_scale(torch.full((3,), float("nan"))) == 1.0
+
+
+def test_a_random_networks_conv1_1_gives_the_photo_back(monkeypatch):
+    """Lesson 02, exercise 6: its gradient is tiny (|g|_1 ~ 0.4 at 256 px), and torch's L-BFGS
+    drops curvature pairs with s'y < 1e-10, so without the loss scale it never left the noise."""
+    from nst_course import optimize
+
+    photo = load_image("astronaut", 256)
+    r = optimize.reconstruct(photo, "conv1_1", steps=40, weights="random", progress=False)
+    assert (r.image - photo).pow(2).mean().sqrt() < 0.05
+    monkeypatch.setattr(optimize, "LBFGS_MIN_GRAD_L1", 0.0)  # the old behaviour
+    r = optimize.reconstruct(photo, "conv1_1", steps=40, weights="random", progress=False)
+    assert (r.image - photo).pow(2).mean().sqrt() > 0.3
