@@ -76,7 +76,9 @@ class Result:
 
     Attributes:
         image: ``(1, 3, H, W)`` in ``[0, 1]``, the best image found (lowest total loss).
-        history: one :class:`Step` per step.
+        history: one :class:`Step` per step (each measured on the image *before* that
+            step's update).
+        best: the :class:`Step` measured on ``image`` itself (see :attr:`final`).
         stopped: ``"done"``, ``"interrupted"`` (Ctrl-C), ``"nan"`` or ``"callback"``.
         snapshots: ``{step: image (1, 3, h, w)}`` every ``snapshot_every`` steps (keyed
             by step also in a coarse-to-fine run, whose early images are smaller).
@@ -86,6 +88,7 @@ class Result:
     history: list[Step] = field(default_factory=list)
     stopped: str = "done"
     snapshots: dict[int, torch.Tensor] = field(default_factory=dict)
+    best: Step | None = None
 
     @property
     def seconds(self) -> float:
@@ -93,6 +96,11 @@ class Result:
 
     @property
     def final(self) -> Step | None:
+        """The losses of the returned :attr:`image`: usually those of the last pixels, but
+        when L-BFGS jumps up late in a run the image is an earlier, better one, and so are
+        these losses (``history[-1]`` is the last step's record)."""
+        if self.best is not None:
+            return self.best
         return self.history[-1] if self.history else None
 
     def __repr__(self) -> str:
@@ -390,7 +398,7 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
                        parts["total"].item(), time.perf_counter() - t0)
             result.history.append(rec)
             if rec.total_loss < best:  # the image this loss was measured on
-                best, result.image = rec.total_loss, parts["image"].clamp(0, 1)
+                best, result.image, result.best = rec.total_loss, parts["image"].clamp(0, 1), rec
             if snapshot_every and step % snapshot_every == 0:
                 result.snapshots[step] = x.detach().clone()
             bar.update(1)
@@ -411,7 +419,10 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
     if result.stopped in ("done", "callback") and result.history:
         # the final pixels are usually best; measure them so image and loss agree
         with torch.no_grad():
-            total, _ = objective(x)
+            total, parts = objective(x)
         if torch.isfinite(total) and total.item() <= best:
+            last = result.history[-1]
             result.image = x.detach().clone()
+            result.best = Step(last.step, parts["content"].item(), parts["style"].item(),
+                               parts["tv"].item(), total.item(), last.seconds)
     return result

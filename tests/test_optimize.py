@@ -181,3 +181,29 @@ def test_a_random_networks_conv1_1_gives_the_photo_back(monkeypatch):
     monkeypatch.setattr(optimize, "LBFGS_MIN_GRAD_L1", 0.0)  # the old behaviour
     r = optimize.reconstruct(photo, "conv1_1", steps=40, weights="random", progress=False)
     assert (r.image - photo).pow(2).mean().sqrt() > 0.3
+
+
+def test_final_losses_are_those_of_the_returned_image():
+    """``Result.final`` describes ``Result.image`` (the best image), also when L-BFGS jumps up
+    at the end: the titles of lesson 02's grid print it next to the picture."""
+    torch.manual_seed(0)
+    photo = torch.rand(1, 3, 32, 32)
+    obj = Objective(load_vgg("random", precision="float32"), photo, torch.rand(1, 3, 32, 32),
+                    style_weight=10.0)
+    calls = {"n": 0}
+
+    def spiky(img):  # the last step's evaluation is ruined, the run's best is earlier
+        calls["n"] += 1
+        total, parts = obj(img)
+        if calls["n"] == 6:
+            total = total * 50
+            parts = {**parts, "total": total}
+        return total, parts
+
+    r = optimize_image(spiky, torch.rand(1, 3, 32, 32), steps=6, optimizer="adam", progress=False)
+    assert r.history[-1].total_loss > 10 * min(h.total_loss for h in r.history)
+    with torch.no_grad():
+        total, parts = obj(r.image)
+    assert r.final.total_loss == pytest.approx(total.item(), rel=1e-5)
+    assert r.final.content_loss == pytest.approx(parts["content"].item(), rel=1e-5)
+    assert r.final.total_loss <= min(h.total_loss for h in r.history)
