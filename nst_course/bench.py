@@ -278,55 +278,6 @@ def run(sizes=(256, 512, 1024), steps: int = 3, rounds: int = 2, memory: bool = 
             "threads": torch.get_num_threads(), "steps": steps, "rounds": rounds}
 
 
-def time_to_quality(width: int = 512, steps: int = 300, out=print) -> dict:
-    """Plain single-scale ``steps`` L-BFGS steps vs ``stylize`` (coarse-to-fine, ``steps`` in all).
-
-    Reports when ours first reaches the plain run's final content *and* style loss.
-    Ours records the losses its own (possibly bfloat16) network measures; a step
-    only counts as reaching plain's losses when a float32 evaluation of its
-    image, the same as plain's, confirms it (the time of those checks is taken
-    out of ours' clock).
-    """
-    from .objective import Objective
-    from .optimize import stylize
-
-    content, style = images(width)
-    p, t0 = PlainNST(content, style), time.perf_counter()
-    for _ in range(steps):
-        p.step()
-    plain_s = time.perf_counter() - t0
-    with torch.no_grad():
-        _, c_ref, s_ref = p.loss()  # measured on the final pixels
-    c_ref, s_ref = c_ref.item(), s_ref.item()
-    out(f"plain {steps} steps at {width}px: {plain_s:.1f} s, content {c_ref:.4g}, style {s_ref:.4g}")
-    exact = Objective(load_vgg(precision="float32"), content, style, style_weight=p.style_weight)
-    hit, checking = {}, {"seconds": 0.0}
-
-    def float32_losses(img):
-        with torch.no_grad():
-            _, parts = exact(img)
-        return parts["content"].item(), parts["style"].item()
-
-    def cb(rec, img):
-        near = rec.content_loss <= 1.02 * c_ref and rec.style_loss <= 1.02 * s_ref
-        if not hit and img.shape[-1] == width and near:
-            t = time.perf_counter()
-            c, s = float32_losses(img)
-            if c <= c_ref and s <= s_ref:
-                hit.update(step=rec.step, seconds=rec.seconds - checking["seconds"], content=c, style=s)
-            checking["seconds"] += time.perf_counter() - t
-    r = stylize(content, style, steps=steps, callback=cb, callback_every=1, progress=False)
-    ours_s = r.history[-1].seconds - checking["seconds"]
-    c_end, s_end = float32_losses(r.image)
-    out(f"ours (coarse-to-fine, {str(load_vgg(precision='auto').dtype)[6:]}) {steps} steps: "
-        f"{ours_s:.1f} s, content {c_end:.4g}, style {s_end:.4g} (float32); reached plain's losses "
-        + (f"at step {hit['step']}, {hit['seconds']:.1f} s = {100 * hit['seconds'] / plain_s:.0f} % "
-           "of plain's time" if hit else "never"))
-    return {"plain_seconds": plain_s, "plain_content": c_ref, "plain_style": s_ref,
-            "ours_seconds": ours_s, "ours_content": c_end, "ours_style": s_end,
-            "reached": hit, "images": (p.x.detach().clone(), r.image)}
-
-
 #: the sweep's default pairs (content, style) and style weights (issue: 10 is the default,
 #: ~4000 what other tutorials use in this convention)
 SWEEP_PAIRS = (("astronaut", "swirls"), ("chelsea", "waves"))
@@ -359,15 +310,14 @@ def time_to_quality_sweep(pairs=SWEEP_PAIRS, style_weights=SWEEP_WEIGHTS, size: 
     upsampled first). The goal: reached in <= 35 % of the single-scale time; where it is not,
     ``schedule="auto"`` must run single-scale (the table's last column says what it does).
     Prints a markdown table (:func:`sweep_lines`) row by row; returns one dict per run pair.
-    About 4 minutes per row on a quiet 2-core CPU at 512 px / 300 steps (``nst-course bench
-    --sweep``).
+    3-7 minutes per row on a quiet 2-core CPU at 512 px / 300 steps, 50 min for the default
+    8 rows (``nst-course bench --sweep``).
     """
     from .images import load_image
 
     exact_vgg = load_vgg(weights, precision="float32")
-    out(sweep_lines([], size, steps, schedule)[0])
-    out(sweep_lines([], size, steps, schedule)[1])
-    out(sweep_lines([], size, steps, schedule)[2])
+    for line in sweep_lines([], size, steps, schedule):  # the title and the table's header
+        out(line)
     rows = []
     for content_src, style_src in pairs:
         content = load_image(content_src, size)

@@ -61,6 +61,15 @@ def _lab_command(root: Path, port: int, token: str) -> list[str]:
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop a JupyterLab server: terminate, and kill it if it has not gone in 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -104,11 +113,7 @@ def lab(tmp_path):
                 time.sleep(0.5)
         yield base, token
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop(proc)
         log.close()
 
 
@@ -348,8 +353,4 @@ def test_make_lab_prints_a_link_that_opens_lesson_00(tmp_path):
             finally:
                 browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop(proc)
