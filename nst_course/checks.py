@@ -23,7 +23,7 @@ from types import SimpleNamespace
 import torch
 
 from .losses import gram_matrix as _ref_gram
-from .losses import per_layer_weights, style_layer_loss
+from .losses import per_layer_weights, style_layer_loss, weighted_style_loss
 
 NOT_SOLVED = "not yet solved: fill in the function, run its cell, then run this check again."
 
@@ -167,7 +167,7 @@ def _variants(features, targets, weights):
 
     ones = dict.fromkeys(layers, 1.0)
     return {
-        "ref": total(lambda k: style_layer_loss(_ref_gram(features[k]), targets[k])),
+        "ref": weighted_style_loss({k: _ref_gram(features[k]) for k in layers}, targets, w),
         "the 1/4 of E_l is missing (E_l = 1/4 sum (G - A)^2).":
             total(lambda k: (_ref_gram(features[k]) - targets[k]).pow(2).sum()),
         "you averaged (G - A)^2 over the C*C entries; E_l sums them (times 1/4).":
@@ -519,7 +519,7 @@ def check_tv_loss(fn) -> bool:
 
 
 class _ToyObjective:
-    """``(total, parts)`` like :class:`~nst_course.losses.Objective` for the quadratic
+    """``(total, parts)`` like :class:`~nst_course.objective.Objective` for the quadratic
     ``sum (x - target)^2``, with a known minimum; records how it was called."""
 
     def __init__(self, target: torch.Tensor):

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from .config import CONTENT_LAYERS, STYLE_LAYERS, Device, ImageSource, get_device, source_size
 from .images import load_image
-from .losses import LayerWeights, style_layer_loss
+from .losses import LayerWeights, weighted_style_loss
 from .objective import Images, Objective, style_list
 from .optimize import DEFAULT_STYLE_WEIGHT, Result, optimize_image, stylize
 from .vgg import load_vgg
@@ -147,8 +147,8 @@ class MaskedObjective(Objective):
         for k, (mask, targets, b) in enumerate(zip(self.masks, self.style_targets, self.blend)):
             if float(mask.sum()) == 0:
                 continue
-            for name, w in self.style_layer_weights.items():
-                total = total + b * w * style_layer_loss(style[name][k], targets[name])
+            grams = {name: style[name][k] for name in self.style_layers}
+            total = total + b * weighted_style_loss(grams, targets, self.style_layer_weights)
         return total
 
 

@@ -41,6 +41,14 @@ GRAM_NORMALISATIONS = {
 LayerWeights = Mapping[str, float] | Sequence[float] | None
 
 
+def gram_divisor(normalize: str, c: int, h: int, w: int) -> int:
+    """The divisor of ``F F^T`` for a ``(C, H, W)`` feature map: C*H*W, H*W or 1."""
+    if normalize not in GRAM_NORMALISATIONS:
+        raise ValueError(f"normalize must be one of {', '.join(map(repr, GRAM_NORMALISATIONS))}, "
+                         f"not {normalize!r}")
+    return GRAM_NORMALISATIONS[normalize](c, h, w)
+
+
 def gram_matrix(features: torch.Tensor, normalize: str = "chw") -> torch.Tensor:
     """``G = F F^T / norm``: the channel-by-channel inner products of a feature map.
 
@@ -54,7 +62,7 @@ def gram_matrix(features: torch.Tensor, normalize: str = "chw") -> torch.Tensor:
         return gram_matrix(features[None], normalize)[0]
     n, c, h, w = features.shape
     f = features.reshape(n, c, h * w)  # (N, C, M)
-    return torch.bmm(f, f.transpose(1, 2)) / GRAM_NORMALISATIONS[normalize](c, h, w)
+    return torch.bmm(f, f.transpose(1, 2)) / gram_divisor(normalize, c, h, w)
 
 
 def content_loss(features: torch.Tensor, target: torch.Tensor, form: str = "mean") -> torch.Tensor:
@@ -101,6 +109,25 @@ def per_layer_weights(layers: Sequence[str], weights: LayerWeights = None) -> di
     return {name: float(w) for name, w in zip(layers, weights)}
 
 
+def weighted_style_loss(grams: Mapping[str, torch.Tensor], target_grams: Mapping[str, torch.Tensor],
+                        weights: Mapping[str, float]) -> torch.Tensor:
+    """``sum_l w_l E_l(G_l, A_l)``: the one sum over style layers of the course.
+
+    :func:`style_loss`, :class:`~nst_course.objective.Objective`,
+    :class:`~nst_course.control.MaskedObjective` and the exercise checker all add up
+    their layers here.
+
+    Args:
+        grams: ``{layer: (N, C, C)}`` Gram matrices of the generated image.
+        target_grams: ``{layer: (N or 1, C, C)}`` targets.
+        weights: ``{layer: w_l}`` (:func:`per_layer_weights`); layers with ``w_l = 0`` are skipped.
+    Returns:
+        a scalar, summed over the batch.
+    """
+    return sum((w * style_layer_loss(grams[name], target_grams[name])
+                for name, w in weights.items() if w), torch.tensor(0.0))
+
+
 def style_loss(features: Mapping[str, torch.Tensor], target_grams: Mapping[str, torch.Tensor],
                layer_weights: LayerWeights = None) -> torch.Tensor:
     """``L_style = sum_l w_l E_l`` over the layers of ``target_grams``.
@@ -114,8 +141,8 @@ def style_loss(features: Mapping[str, torch.Tensor], target_grams: Mapping[str, 
         a scalar, summed over the batch.
     """
     weights = per_layer_weights(list(target_grams), layer_weights)
-    return sum((w * style_layer_loss(gram_matrix(features[name]), target_grams[name])
-                for name, w in weights.items() if w), torch.tensor(0.0))
+    grams = {name: gram_matrix(features[name]) for name, w in weights.items() if w}
+    return weighted_style_loss(grams, target_grams, weights)
 
 
 def total_variation_loss(img: torch.Tensor) -> torch.Tensor:
@@ -135,11 +162,3 @@ def gatys_ratio(content_weight: float, style_weight: float, content_shape: Seque
     c, h, w = content_shape[-3:]
     return 2.0 * content_weight / (c * h * w) / style_weight
 
-
-def __getattr__(name: str):
-    # the objective that adds these losses up lives in nst_course.objective; old imports still work
-    if name == "Objective":
-        from .objective import Objective
-
-        return Objective
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

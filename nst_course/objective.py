@@ -29,8 +29,8 @@ from .losses import (
     content_loss,
     gram_matrix,
     per_layer_weights,
-    style_layer_loss,
     total_variation_loss,
+    weighted_style_loss,
 )
 
 Images = torch.Tensor | Sequence[torch.Tensor]
@@ -122,8 +122,7 @@ class Objective:
 
     def style_term(self, style: dict) -> torch.Tensor:
         """``sum_l w_l E_l`` of the generated image's style representation, summed over the batch."""
-        return sum((w * style_layer_loss(style[name], self.style_targets[name])
-                    for name, w in self.style_layer_weights.items() if w), torch.tensor(0.0))
+        return weighted_style_loss(style, self.style_targets, self.style_layer_weights)
 
     def losses(self, img: torch.Tensor, content: dict, style: dict) -> dict[str, torch.Tensor]:
         """Unweighted ``content``, ``style``, ``tv`` of a batch, each averaged over it."""

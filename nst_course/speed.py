@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from .losses import GRAM_NORMALISATIONS
+from .losses import gram_divisor
 from .vgg import VGG19
 
 #: feature dtypes whose Gram matrix is taken in float32
@@ -81,7 +81,7 @@ def gram_matrix(features: torch.Tensor, normalize: str = "chw") -> torch.Tensor:
     """:func:`nst_course.losses.gram_matrix` (same arguments, same numbers) with the
     :class:`FusedGram` backward; float32 also for bfloat16 ``features`` ``(N, C, H, W)``."""
     n, c, h, w = features.shape
-    return FusedGram.apply(features.reshape(n, c, h * w)) / GRAM_NORMALISATIONS[normalize](c, h, w)
+    return FusedGram.apply(features.reshape(n, c, h * w)) / gram_divisor(normalize, c, h, w)
 
 
 def features(vgg: Callable[..., dict[str, torch.Tensor]], img: torch.Tensor, layers: Sequence[str],

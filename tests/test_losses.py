@@ -171,9 +171,32 @@ def test_every_taught_function_fits_on_a_slide():
         lines = inspect.getsource(fn).splitlines()
         assert len(lines) <= 25, (fn.__name__, len(lines))
     assert "bmm" in inspect.getsource(gram_matrix)  # the lesson says so
-    for where in ("notebooks/02", "notebooks/03", "notebooks/04", "notebooks/05"):
-        assert where in losses.__doc__
 
 
-def test_objective_is_still_importable_from_losses():
-    assert losses.Objective is Objective
+def test_unknown_gram_normalisation_is_one_sentence():
+    with pytest.raises(ValueError, match="normalize must be one of 'chw', 'hw', 'none', not 'CHW'"):
+        gram_matrix(torch.rand(1, 2, 3, 3), "CHW")
+
+
+def test_the_objectives_and_the_checker_add_layers_up_with_the_taught_function():
+    """One sum over style layers: the AST of each caller names ``weighted_style_loss``, and
+    the taught ``style_loss`` gives the objective's own style term."""
+    import ast
+    import inspect
+
+    from nst_course import checks, control, objective
+
+    for fn in (losses.style_loss, objective.Objective.style_term, control.MaskedObjective.style_term,
+               checks._variants):
+        calls = {n.func.id for n in ast.walk(ast.parse(inspect.getsource(fn).strip()))
+                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        assert "weighted_style_loss" in calls, fn.__qualname__
+        assert "style_layer_loss" not in calls or fn is checks._variants, fn.__qualname__
+    gen = torch.Generator().manual_seed(0)
+    feats = {"a": torch.rand(1, 3, 5, 4, generator=gen), "b": torch.rand(1, 2, 3, 3, generator=gen)}
+    net = lambda img, layers: {k: feats[k] * img.mean() * 2 for k in layers}  # noqa: E731
+    obj = Objective(net, None, torch.full((1, 3, 4, 4), 0.25), style_layers=("a", "b"),
+                    style_layer_weights=[0.3, 0.7], fast=False)
+    img = torch.full((1, 3, 4, 4), 0.5)
+    _, parts = obj(img)
+    torch.testing.assert_close(parts["style"], style_loss(net(img, "ab"), obj.style_targets, [0.3, 0.7]))
