@@ -336,8 +336,8 @@ def sweep_lines(rows: list[dict], size: int, steps: int, schedule: str = "coarse
                 ) -> list[str]:
     """The sweep's markdown: a title line, the table's header, one line per row of
     :func:`time_to_quality_sweep` (or its JSON). The last column is what ``schedule="auto"``
-    does at that size with the code as it is now (:func:`~nst_course.optimize.schedule_sizes`)."""
-    from .optimize import schedule_sizes
+    does at that size with the code as it is now (:func:`~nst_course.stages.schedule_sizes`)."""
+    from .stages import schedule_sizes
 
     lines = [f"time to quality at {size} px, {steps} steps, schedule {schedule!r} vs 'single' "
              "(losses measured in float32 at full size)",
@@ -361,7 +361,8 @@ def sweep_lines(rows: list[dict], size: int, steps: int, schedule: str = "coarse
 def _quality_pair(content, style, w, steps, schedule, weights, exact_vgg) -> dict:
     """One line of :func:`time_to_quality_sweep`: single-scale, then ``schedule``, same weight."""
     from .objective import Objective
-    from .optimize import schedule_sizes, stylize
+    from .optimize import stylize
+    from .stages import schedule_sizes
 
     exact = Objective(exact_vgg, content, style, style_weight=w)
 

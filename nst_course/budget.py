@@ -26,7 +26,7 @@ TIMED_SIZE = 128
 
 def estimate_bytes(height: int, width: int) -> float:
     """Peak memory (bytes) of a ``stylize`` process for an image of ``height`` x ``width``."""
-    from .optimize import TILED_ABOVE
+    from .stages import TILED_ABOVE
 
     pixels = height * width
     if pixels > TILED_ABOVE:

@@ -36,7 +36,8 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .optimize import DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STYLE_WEIGHT
+    from .config import DEFAULT_SIZE
+    from .optimize import DEFAULT_STEPS, DEFAULT_STYLE_WEIGHT
 
     p = argparse.ArgumentParser(prog="nst-course", description="Neural style transfer course tools.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -175,7 +176,7 @@ def _check_budget(args, height: int, width: int) -> str:
     --allow-long-run), and one whose coarse-to-fine stages are too thin; return the estimate."""
     from . import budget
     from .images import MIN_NETWORK_SIDE
-    from .optimize import schedule_sizes
+    from .stages import schedule_sizes
 
     schedule = _schedule(args)
     if args.init_image is not None and schedule == "auto":
@@ -320,7 +321,7 @@ def _check_neural_style(args) -> None:
         if min(blend) < 0 or sum(blend) <= 0:
             raise ValueError("--style-blend-weights must not be negative and must not all be 0.")
     if args.schedule not in NAMED_SCHEDULES:
-        from .optimize import schedule_sizes
+        from .stages import schedule_sizes
 
         sizes = _numbers(args.schedule, "--schedule", int)
         try:

@@ -31,7 +31,7 @@ DEFAULT_SIZE = 256
 #: types of the public API, one name each
 #: an image: a tensor ``(1, 3, H, W)`` in [0, 1], a path, an http(s) URL or a sample name
 ImageSource = torch.Tensor | str | os.PathLike
-#: ``callback(step_record, image) -> True to stop`` (the record is an ``optimize.Step``)
+#: ``callback(step_record, image) -> True to stop`` (the record is an ``harness.Step``)
 Callback = Callable[[Any, torch.Tensor], bool | None]
 #: where an optimisation starts: ``"content"``, ``"noise"``, ``"style"`` or an image tensor
 Init = str | torch.Tensor

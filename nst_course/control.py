@@ -24,10 +24,11 @@ import torch
 import torch.nn.functional as F
 
 from .config import CONTENT_LAYERS, STYLE_LAYERS, Device, ImageSource, get_device, source_size
+from .harness import Result, optimize_image
 from .images import load_image
 from .losses import LayerWeights, weighted_style_loss
 from .objective import Images, Objective, style_list
-from .optimize import DEFAULT_STYLE_WEIGHT, Result, optimize_image, stylize
+from .optimize import DEFAULT_STYLE_WEIGHT, stylize
 from .vgg import load_vgg
 
 # RGB -> YIQ (NTSC), the colour space of Gatys et al. 2017: Y is the luminance

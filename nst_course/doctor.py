@@ -8,7 +8,7 @@ lower GFLOP/s, so an estimate from a small measured size errs on the long
 side). A coarse-to-fine schedule runs a third of the steps at 1/4, 1/2 and full size:
 ``estimate_seconds(..., schedule="coarse-to-fine")`` sums those stages, and
 ``schedule="auto"`` counts what ``stylize``'s default does (single-scale,
-:func:`~nst_course.optimize.schedule_sizes`). The same step is what ``nst-course bench`` times.
+:func:`~nst_course.stages.schedule_sizes`). The same step is what ``nst-course bench`` times.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def estimate_seconds(steps: int, size: int, seconds_per_step: float, measured_si
     ``schedule`` as in :func:`~nst_course.stylize` (``"coarse-to-fine"``: its three stages);
     the default ``"single"`` counts every step at ``size``.
     """
-    from .optimize import schedule_sizes
+    from .stages import schedule_sizes
 
     return sum(n * seconds_per_step * (s / measured_size) ** 2
                for s, n in schedule_sizes(schedule, size, steps))
@@ -108,7 +108,7 @@ def report(size: int = 128, seconds_per_step: float | None = None) -> str:
     ``seconds_per_step``: a step already measured at ``size`` (lesson 00 measures once and
     reuses it, so every estimate it prints agrees); ``None`` measures one here.
     """
-    from .optimize import schedule_sizes
+    from .stages import schedule_sizes
 
     lines = []
     try:

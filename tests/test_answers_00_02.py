@@ -11,7 +11,7 @@ from nst_course import content_loss, load_vgg, reconstruct, stylize, total_varia
 from nst_course.config import STYLE_LAYERS
 from nst_course.doctor import estimate_seconds, format_minutes, lesson_minutes, report
 from nst_course.features import layer_stats
-from nst_course.optimize import schedule_sizes
+from nst_course.stages import schedule_sizes
 from nst_course.vgg import LAYERS, feature_shapes, receptive_field
 
 # --- lesson 00 ---------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ import torch
 
 from nst_course import checks
 from nst_course.doctor import estimate_seconds
-from nst_course.optimize import LBFGS_HISTORY_BYTES, optimize_image, schedule_sizes
+from nst_course.harness import optimize_image
+from nst_course.loop import LBFGS_HISTORY_BYTES
+from nst_course.stages import schedule_sizes
 from nst_course.vgg import feature_shapes
 
 ROOT = Path(__file__).resolve().parents[1]

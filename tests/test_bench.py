@@ -195,7 +195,7 @@ def test_readme_has_the_sweep_and_lessons_markers():
 def test_readme_sweep_table_says_what_auto_does_now():
     import re
 
-    from nst_course.optimize import schedule_sizes
+    from nst_course.stages import schedule_sizes
 
     table = bench.between_markers((Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8"),
                                   "sweep")

@@ -2,9 +2,9 @@ import pytest
 import torch
 
 from nst_course import Objective, load_vgg, reconstruct, stylize, synthesize_texture
+from nst_course.harness import Result, optimize_image
 from nst_course.images import load_image
 from nst_course.losses import content_loss
-from nst_course.optimize import Result, optimize_image
 
 
 def test_stylize_moves_style_and_keeps_content(astronaut64, swirls64):
@@ -136,7 +136,7 @@ def test_objective_matches_stylize_losses(astronaut64, swirls64):
 
 
 def test_one_loss_evaluation_per_step_as_the_docstrings_say():
-    from nst_course.optimize import make_optimizer
+    from nst_course.loop import make_optimizer
 
     x = torch.rand(1, 3, 8, 8).requires_grad_(True)
     target = torch.rand_like(x)
@@ -162,7 +162,7 @@ def test_one_loss_evaluation_per_step_as_the_docstrings_say():
 
 
 def test_lbfgs_loss_scale_lifts_only_tiny_gradients():
-    from nst_course.optimize import lbfgs_loss_scale
+    from nst_course.harness import lbfgs_loss_scale
 
     assert lbfgs_loss_scale(torch.full((10,), 0.5)) == 1.0  # |g|_1 = 5: as it is
     assert lbfgs_loss_scale(torch.full((10,), 0.01)) == pytest.approx(10.0)  # |g|_1 = 0.1
@@ -173,12 +173,12 @@ def test_lbfgs_loss_scale_lifts_only_tiny_gradients():
 def test_a_random_networks_conv1_1_gives_the_photo_back(monkeypatch):
     """Lesson 02, exercise 6: its gradient is tiny (|g|_1 ~ 0.4 at 256 px), and torch's L-BFGS
     drops curvature pairs with s'y < 1e-10, so without the loss scale it never left the noise."""
-    from nst_course import optimize
+    from nst_course import harness, optimize
 
     photo = load_image("astronaut", 256)
     r = optimize.reconstruct(photo, "conv1_1", steps=40, weights="random", progress=False)
     assert (r.image - photo).pow(2).mean().sqrt() < 0.05
-    monkeypatch.setattr(optimize, "LBFGS_MIN_GRAD_L1", 0.0)  # the old behaviour
+    monkeypatch.setattr(harness, "LBFGS_MIN_GRAD_L1", 0.0)  # the old behaviour
     r = optimize.reconstruct(photo, "conv1_1", steps=40, weights="random", progress=False)
     assert (r.image - photo).pow(2).mean().sqrt() > 0.3
 
@@ -207,3 +207,32 @@ def test_final_losses_are_those_of_the_returned_image():
     assert r.final.total_loss == pytest.approx(total.item(), rel=1e-5)
     assert r.final.content_loss == pytest.approx(parts["content"].item(), rel=1e-5)
     assert r.final.total_loss <= min(h.total_loss for h in r.history)
+
+
+def test_the_loop_lesson_05_prints_is_the_loop_that_runs(monkeypatch, astronaut64, swirls64):
+    """The kernel fits on a slide, has the taught steps, lesson 05 prints it, and stylize's
+    steps go through it (one objective call per step)."""
+    import ast
+    import inspect
+    import json
+    from pathlib import Path
+
+    from nst_course import harness, loop
+
+    source = inspect.getsource(loop.optimization_loop)
+    assert len(source.splitlines()) <= 25
+    calls = {n.func.attr for n in ast.walk(ast.parse(source))
+             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+    assert {"zero_grad", "backward", "step", "clamp_"} <= calls
+    nb = json.loads((Path(__file__).parents[1] / "notebooks/05_gatys_optimization.ipynb").read_text())
+    printed = [c for c in nb["cells"] if "inspect.getsource" in "".join(c["source"])]
+    assert any("optimization_loop" in "".join(c["source"]) for c in printed)
+    seen = []
+
+    def counting_loop(objective, x, optimizer, steps, after_step=None):
+        seen.append(steps)
+        return loop.optimization_loop(objective, x, optimizer, steps, after_step)
+
+    monkeypatch.setattr(harness, "optimization_loop", counting_loop)
+    r = stylize(astronaut64, swirls64, steps=3, progress=False)
+    assert seen == [3] and len(r.history) == 3

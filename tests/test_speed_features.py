@@ -3,10 +3,10 @@
 import pytest
 import torch
 
-from nst_course import Objective, load_vgg, optimize, speed, stylize
+from nst_course import Objective, load_vgg, speed, stages, stylize
 from nst_course.bench import PlainNST
 from nst_course.losses import gram_matrix
-from nst_course.optimize import schedule_sizes
+from nst_course.stages import schedule_sizes
 from nst_course.tiled import TiledObjective
 
 
@@ -133,12 +133,12 @@ def test_a_coarse_stage_is_upsampled_with_the_photos_detail_added_back():
     content = torch.rand(1, 3, 32, 48)
     coarse = torch.nn.functional.interpolate(content, size=(16, 24), mode="bilinear", align_corners=False)
     # a coarse stage that changed nothing gives back the photo itself, fine detail included
-    torch.testing.assert_close(optimize.upsample_stage(coarse, content, coarse), content)
+    torch.testing.assert_close(stages.upsample_stage(coarse, content, coarse), content)
     changed = (coarse + 0.1).clamp(0, 1)
-    up = optimize.upsample_stage(changed, content, coarse)
+    up = stages.upsample_stage(changed, content, coarse)
     assert up.shape == content.shape and 0 <= up.min() and up.max() <= 1
-    blurry = optimize.upsample_stage(coarse, content, None)  # from noise: no photo to add back
-    assert (blurry - content).abs().mean() > (optimize.upsample_stage(coarse, content, coarse)
+    blurry = stages.upsample_stage(coarse, content, None)  # from noise: no photo to add back
+    assert (blurry - content).abs().mean() > (stages.upsample_stage(coarse, content, coarse)
                                               - content).abs().mean() + 0.05
 
 

@@ -1,0 +1,147 @@
+"""The stage driver of :func:`~nst_course.stylize`: which sizes a run optimises at, where each
+stage starts, and which objective measures it (beside :mod:`nst_course.speed`: none of this
+changes the method, only what it costs).
+
+* :func:`schedule_sizes`: ``[(long side, steps), ...]`` for a ``schedule``;
+* :func:`initial_image` and :func:`upsample_stage`: the start of the first and of a later stage;
+* :func:`objective_class`: above :data:`TILED_ABOVE` pixels the early layers run in bands
+  (:class:`~nst_course.tiled.TiledObjective`);
+* :func:`run_stages`: the stages one after the other, one history over all of them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+
+from .config import CONTENT_LAYERS, Init, Schedule
+from .harness import Result, optimize_image
+from .images import load_image, resize
+from .objective import Objective
+from .tiled import SPLIT, TiledObjective
+from .vgg import LAYERS
+
+#: above this many pixels conv1_1 ... pool2 run in bands (nst_course.tiled): 2048 px fits in < 4 GB
+TILED_ABOVE = 1.5e6
+
+
+def schedule_sizes(schedule: Schedule, long_side: int, steps: int) -> list[tuple[int, int]]:
+    """``[(long side, steps), ...]`` of the stages :func:`~nst_course.stylize` runs for ``schedule``.
+
+    ``"coarse-to-fine"``: a third of the steps at 1/4 of ``long_side``, a third at 1/2, the rest
+    at full size. ``"single"`` (or None): every step at ``long_side``. ``"auto"``: the schedule
+    measured to pay, which is single-scale at every size today: ``nst-course bench --sweep``
+    (the README's sweep table) found coarse-to-fine ending with higher full-size losses than
+    single-scale after the same 300 steps, at every style weight tried. Or increasing long
+    sides ending at ``long_side`` (steps split evenly)."""
+    if schedule in ("auto", "single", None):
+        return [(long_side, steps)]
+    if schedule == "coarse-to-fine":
+        if steps < 3:
+            raise ValueError(f"coarse-to-fine needs at least 3 steps (one per size), got {steps}")
+        sizes = [round(long_side / 4), round(long_side / 2), long_side]
+    elif isinstance(schedule, str):
+        raise ValueError(f"schedule must be 'auto', 'coarse-to-fine', 'single' or increasing sizes, "
+                         f"not {schedule!r}")
+    else:
+        sizes = [int(s) for s in schedule]
+        if not sizes or sizes != sorted(sizes) or min(sizes) < 16:
+            raise ValueError("schedule must be 'auto', 'coarse-to-fine', 'single' or increasing "
+                             f"sizes, not {schedule!r}")
+        if sizes[-1] != long_side:
+            raise ValueError(f"the last size of schedule {sizes} must be the image's {long_side} px")
+        if steps < len(sizes):
+            raise ValueError(f"{steps} steps cannot be split over {len(sizes)} sizes")
+    split = [steps // len(sizes)] * len(sizes)
+    split[-1] += steps - sum(split)
+    return list(zip(sizes, split))
+
+
+def initial_image(init: Init, content_img: torch.Tensor, style_img: torch.Tensor, seed: int = 0,
+                  ) -> torch.Tensor:
+    """The starting image ``(1, 3, H, W)`` (content's size) for ``init``."""
+    if isinstance(init, torch.Tensor):
+        start = resize(init.to(content_img.device), max(content_img.shape[-2:])).clone()
+        if start.shape[-2:] != content_img.shape[-2:]:
+            raise ValueError(f"init is {init.shape[-1]}x{init.shape[-2]}, not the shape of the content "
+                             f"({content_img.shape[-1]}x{content_img.shape[-2]}); resize or crop it.")
+        return start
+    if init == "content":
+        return content_img.clone()
+    if init == "style":
+        return F.interpolate(style_img, size=content_img.shape[-2:], mode="bilinear",
+                             align_corners=False)
+    if init == "noise":
+        gen = torch.Generator().manual_seed(seed)
+        return torch.rand(content_img.shape, generator=gen).to(content_img.device)
+    raise ValueError(f"init must be 'content', 'noise', 'style' or a tensor, not {init!r}")
+
+
+def upsample_stage(image: torch.Tensor, content: torch.Tensor, coarse_content: torch.Tensor | None,
+                   ) -> torch.Tensor:
+    """A coarse stage's result ``(1, 3, h, w)`` brought to ``content``'s size ``(1, 3, H, W)``.
+
+    With ``coarse_content`` (the content image at that stage's size) the photo's fine detail,
+    which the coarse stage could not hold, is added back: ``up(image) + content -
+    up(coarse_content)``, i.e. the photo plus the changes the coarse stage made. Without it
+    (a run from noise) the upsampled image alone."""
+    def up(x):
+        return F.interpolate(x, size=content.shape[-2:], mode="bilinear", align_corners=False)
+
+    if coarse_content is None:
+        return up(image).clamp(0, 1)
+    return (up(image) + content - up(coarse_content)).clamp(0, 1)
+
+
+def objective_class(content_img: torch.Tensor, content_layers: Sequence[str]) -> type[Objective]:
+    """:class:`~nst_course.tiled.TiledObjective` for a content image ``(1, 3, H, W)`` of more
+    than :data:`TILED_ABOVE` pixels whose content layers all lie past the bands, else
+    :class:`~nst_course.objective.Objective` (the same numbers)."""
+    tiled = content_img[0, 0].numel() > TILED_ABOVE and all(
+        LAYERS.index(n) > LAYERS.index(SPLIT) for n in content_layers)
+    return TiledObjective if tiled else Objective
+
+
+def run_stages(vgg, content_img: torch.Tensor, styles: Sequence[torch.Tensor],
+               stages: Sequence[tuple[int, int]], *, init: Init = "content", seed: int = 0,
+               style_scale: float = 1.0, objective_kwargs: dict | None = None,
+               **optimize_kwargs) -> Result:
+    """Optimise ``content_img`` ``(1, 3, H, W)`` in ``styles`` stage after stage.
+
+    ``stages`` is :func:`schedule_sizes`' list; the style images are loaded at each stage's
+    long side times ``style_scale``; ``objective_kwargs`` go to the objective (layers,
+    weights, blend), ``optimize_kwargs`` to :func:`~nst_course.harness.optimize_image`.
+    A later stage starts from the previous result upsampled (:func:`upsample_stage`); the
+    history is one list over all stages (``step`` and ``seconds`` keep increasing).
+    """
+    objective_kwargs = objective_kwargs or {}
+    content_layers = objective_kwargs.get("content_layers", CONTENT_LAYERS)
+    full = max(content_img.shape[-2:])
+    result, step0, t0 = Result(image=content_img), 0, time.perf_counter()
+    history, snapshots, prev_content = [], {}, None
+    for k, (long, n) in enumerate(stages):
+        c_img = content_img if long == full else resize(content_img, long)
+        s_imgs = [load_image(s, round(long * style_scale)).to(c_img.device) for s in styles]
+        objective = objective_class(c_img, content_layers)(vgg, c_img, s_imgs, **objective_kwargs)
+        if k == 0:
+            start = initial_image(init, c_img, s_imgs[0], seed)
+        else:  # the previous stage's picture, upsampled: only detail is left to find
+            start = upsample_stage(result.image, c_img, prev_content)
+        # a run that starts from the photo keeps the photo's fine detail from stage to stage
+        prev_content = c_img if isinstance(init, str) and init == "content" else None
+        desc = "stylize" if len(stages) == 1 else f"stylize {c_img.shape[-1]}x{c_img.shape[-2]}"
+        result = optimize_image(objective, start, steps=n, desc=desc, step_offset=step0,
+                                time_offset=time.perf_counter() - t0, **optimize_kwargs)
+        history += result.history
+        snapshots.update(result.snapshots)
+        step0 += n
+        if result.stopped != "done":
+            break
+    if result.image.shape[-2:] != content_img.shape[-2:]:  # stopped early in a coarse stage
+        result.image = F.interpolate(result.image, size=content_img.shape[-2:], mode="bilinear",
+                                     align_corners=False).clamp(0, 1)
+    result.history, result.snapshots = history, snapshots
+    return result
