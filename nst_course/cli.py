@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--size", "--image-size", type=int, default=DEFAULT_SIZE, help="long side in pixels")
     s.add_argument("--steps", "--num-iterations", type=int, default=DEFAULT_STEPS,
                    help="optimisation steps (one VGG19 forward and backward each)")
-    s.add_argument("--seed", type=int, default=0, help="random seed (noise init, random weights)")
+    s.add_argument("--seed", type=int, default=None, help="random seed of a noise start (default 0)")
     s.add_argument("--content-weight", type=float, default=1.0, help="weight of the content loss")
     s.add_argument("--style-weight", type=float, default=DEFAULT_STYLE_WEIGHT,
                    help="weight of the style loss (the losses are normalised: lesson 04)")
@@ -137,7 +137,7 @@ def _stylize(args) -> int:
         result = _run_stylize(args, content, style, steps=args.steps, content_weight=args.content_weight,
                               style_weight=args.style_weight, tv_weight=args.tv_weight, init=args.init,
                               optimizer=args.optimizer, weights=args.weights, pooling=args.pooling,
-                              seed=args.seed, device=args.device, precision=args.precision,
+                              seed=args.seed or 0, device=args.device, precision=args.precision,
                               progress=True)
     for note in notes:
         _show_note(note.message, note.category, note.filename, note.lineno)
@@ -167,7 +167,7 @@ def _check_numbers(args) -> None:
     if args.content_weight == 0 and args.style_weight == 0:
         raise ValueError("--content-weight and --style-weight are both 0: nothing to optimise "
                          "(the output would be the start image); make one of them positive.")
-    if not 0 <= args.seed < 2**64:
+    if args.seed is not None and not 0 <= args.seed < 2**64:
         raise ValueError(f"--seed must be a whole number from 0 to 2**64 - 1, not {args.seed}.")
 
 
@@ -333,12 +333,15 @@ def _check_neural_style(args) -> None:
         if len(masks) != len(styles):
             raise ValueError(f"--mask has {len(masks)} masks for {len(styles)} style images; give one "
                              "mask per style.")
+        resized = args.schedule not in ("auto", "single")
         clash = [flag for flag, on in (("--original-colors", args.original_colors),
                                        ("--init-image", args.init_image),
-                                       ("--schedule with sizes", args.schedule not in NAMED_SCHEDULES),
-                                       ("--init noise/style", args.init != "content")) if on]
+                                       (f"--schedule {args.schedule}", resized),
+                                       ("--init noise/style", args.init != "content"),
+                                       ("--seed", args.seed is not None)) if on]
         if clash:
-            raise ValueError(f"--mask cannot be combined with {', '.join(clash)}.")
+            raise ValueError(f"--mask cannot be combined with {', '.join(clash)}: a masked run starts "
+                             "from the content photo and runs every step at --size.")
     if args.save_every:
         _check_snapshot_names(args)
 
@@ -434,9 +437,9 @@ def _run_stylize(args, content, styles, **kwargs):
                     print(f"nst-course: note: {e}", file=sys.stderr)
 
         kwargs.update(callback=report, callback_every=math.gcd(*every))
-    if args.mask is not None:
+    if args.mask is not None:  # refused with --schedule, --seed, --init (_check_neural_style)
         for key in ("init", "seed", "schedule"):
-            kwargs.pop(key, None)
+            del kwargs[key]
         return masked_stylize(content, styles, args.mask_tensors, **kwargs)
     if args.original_colors and len(styles) == 1:
         return luminance_transfer(content, styles[0], **kwargs)

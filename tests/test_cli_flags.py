@@ -264,11 +264,17 @@ def test_mask_styles_only_the_white_part(tmp_path):
 
 @pytest.mark.parametrize("case, expected", [("count", "one mask per style"),
                                             ("colours", "cannot be combined with --original-colors"),
-                                            ("missing", "nope.png")])
+                                            ("missing", "nope.png"),
+                                            ("schedule", "cannot be combined with --schedule coarse-to-fine"),
+                                            ("seed", "cannot be combined with --seed: a masked run starts "
+                                                     "from the content photo")])
 def test_bad_masks_are_refused(tmp_path, capsys, case, expected):
+    """Also: a mask with --schedule or --seed was run without them (silently); now refused."""
     mask = str(_half_mask(tmp_path))
     extra = {"count": ["--mask", f"{mask},{mask}"], "colours": ["--mask", mask, "--original-colors"],
-             "missing": ["--mask", str(tmp_path / "nope.png")]}[case]
+             "missing": ["--mask", str(tmp_path / "nope.png")],
+             "schedule": ["--mask", mask, "--schedule", "coarse-to-fine"],
+             "seed": ["--mask", mask, "--seed", "3"]}[case]
     assert stylize_cli(tmp_path, *extra) == 2
     assert expected in one_error_line(capsys)
 
