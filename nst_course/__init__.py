@@ -8,7 +8,8 @@ from .images import ImageError, load_image, save_image
 from .losses import content_loss, gram_matrix, style_loss, total_variation_loss
 from .objective import Objective
 from .optimize import Result, Step, reconstruct, stylize, synthesize_texture
-from .vgg import VGG19, WeightsError, load_vgg
+from .vgg import VGG19, load_vgg
+from .weights import WeightsError
 
 __version__ = "0.1.0"
 __all__ = [

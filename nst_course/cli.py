@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     except Exception as e:  # one clear line, never a traceback
         from .files import OutputError
         from .images import ImageError
-        from .vgg import WeightsError
+        from .weights import WeightsError
 
         msg = str(e) if isinstance(e, ImageError | WeightsError | FileExistsError | ValueError
                                    | OutputError) \

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 import torch
@@ -81,7 +81,7 @@ def pick(full, fast, demo=None):
     return {"full": full, "fast": fast, "demo": full if demo is None else demo}[mode()]
 
 
-def get_device(device: str | torch.device | None = None) -> torch.device:
+def get_device(device: Device = None) -> torch.device:
     """CUDA if available, else Apple MPS, else CPU; ``device`` overrides.
 
     ``NST_COURSE_DEVICE`` in the environment overrides the automatic choice too.
@@ -104,10 +104,11 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
 
 
 #: ``precision`` values accepted by :func:`get_dtype` (and ``stylize``, ``reconstruct``, ``load_vgg``)
-PRECISIONS = ("auto", "float32", "bfloat16")
+Precision = Literal["auto", "float32", "bfloat16"]
+PRECISIONS = get_args(Precision)
 
 
-def native_bfloat16(device: str | torch.device | None = None) -> bool:
+def native_bfloat16(device: Device = None) -> bool:
     """True when ``device`` multiplies bfloat16 in hardware: an x86 CPU with AVX512-BF16 or
     AMX (Intel Cooper Lake / Sapphire Rapids and later, AMD Zen 4 and later) or a CUDA GPU
     that supports it. Elsewhere bfloat16 convolutions are emulated and slower than float32.
@@ -121,7 +122,7 @@ def native_bfloat16(device: str | torch.device | None = None) -> bool:
     return bool(caps.get("avx512_bf16") or caps.get("amx_bf16"))
 
 
-def get_dtype(precision: str = "auto", device: str | torch.device | None = None) -> torch.dtype:
+def get_dtype(precision: Precision = "auto", device: Device = None) -> torch.dtype:
     """The dtype VGG19's convolutions run in while optimising an image.
 
     ``"float32"``: everything in float32. ``"bfloat16"``: conv1_2 ... conv5_4 in

@@ -7,9 +7,10 @@ default; ``fast=False`` is the reference), and ``tests/test_speed_features.py``
 checks that both give the same losses and gradients. What each piece buys (CPU,
 measured with ``nst-course bench``):
 
-* **channels_last** (:func:`features`): VGG19 keeps its weights and activations
-  NHWC in memory, where a CPU runs 3x3 convolutions fastest; the objective reads
-  the features in that layout instead of copying them back to NCHW.
+* **channels_last** (:class:`FastVGG19`, :func:`features`): the plain
+  :class:`~nst_course.vgg.VGG19` converted to keep its weights and activations NHWC in
+  memory, where a CPU runs 3x3 convolutions fastest (~2x), with in-place ReLUs; the
+  objective reads the features in that layout instead of copying them back to NCHW.
 * **bfloat16** (``load_vgg(precision="auto")``, see :func:`nst_course.config.get_dtype`):
   conv1_2 ... conv5_4 in bfloat16 on CPUs that compute it natively, ~2x faster.
   The Gram matrices of such features are taken in float32 (:func:`gram_matrix`).
@@ -20,12 +21,14 @@ measured with ``nst-course bench``):
 
 from __future__ import annotations
 
+import copy
+import weakref
 from collections.abc import Callable, Sequence
 
 import torch
+from torch import nn
 
 from .losses import gram_divisor
-from .vgg import VGG19
 
 #: feature dtypes whose Gram matrix is taken in float32
 LOW_PRECISION = (torch.bfloat16, torch.float16)
@@ -84,14 +87,80 @@ def gram_matrix(features: torch.Tensor, normalize: str = "chw") -> torch.Tensor:
     return FusedGram.apply(features.reshape(n, c, h * w)) / gram_divisor(normalize, c, h, w)
 
 
+class _CastIn(nn.Module):
+    """A convolution that first casts its input to its own dtype (entering the bfloat16 layers)."""
+
+    def __init__(self, conv: nn.Conv2d):
+        super().__init__()
+        self.conv = conv
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x.to(self.conv.weight.dtype))
+
+
+class FastVGG19(nn.Module):
+    """A plain :class:`~nst_course.vgg.VGG19` (same weights, same layer names) converted
+    for speed: weights and activations ``channels_last``, the ReLUs in place (a
+    convolution's backward needs no output), and with ``dtype=torch.bfloat16``
+    conv1_2 ... conv5_4 in bfloat16 (the preprocessing and conv1_1 stay float32, so
+    the input image is not rounded).
+
+    ``net(x, layers)`` returns float32 NCHW features like the plain network;
+    :meth:`native` returns them as computed (``channels_last``, the network's dtype:
+    what the objectives read, no copies); :meth:`run` is the plain ``run``.
+    """
+
+    def __init__(self, plain: nn.Module, dtype: torch.dtype = torch.float32):
+        super().__init__()
+        net = copy.deepcopy(plain).to(memory_format=torch.channels_last)
+        net.convs[1:].to(dtype)
+        for k in range(1, len(net.convs)):
+            net.convs[k] = _CastIn(net.convs[k])
+        net.relu = nn.ReLU(inplace=True)
+        self.net, self.dtype = net, dtype
+        self.weights, self.pooling, self.padding = plain.weights, plain.pooling, plain.padding
+
+    @property
+    def convs(self) -> nn.ModuleList:
+        return self.net.convs
+
+    def preprocess(self, x: torch.Tensor) -> torch.Tensor:
+        """The plain network's preprocessing of ``(N, 3, H, W)``, ``channels_last``."""
+        return self.net.preprocess(x.contiguous(memory_format=torch.channels_last))
+
+    def run(self, x: torch.Tensor, first: str, last: str, wanted: Sequence[str] = ()) -> dict:
+        return self.net.run(x, first, last, wanted)
+
+    def native(self, x: torch.Tensor, layers: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
+        """``{name: (N, C, H', W')}`` in ``channels_last`` layout and the network's dtype."""
+        return self.net(x.contiguous(memory_format=torch.channels_last), layers)
+
+    def forward(self, x: torch.Tensor, layers: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
+        return {k: v.float().contiguous() for k, v in self.native(x, layers).items()}
+
+    def extra_repr(self) -> str:
+        return f"dtype={self.dtype}"
+
+
+_CONVERTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def as_fast(vgg) -> FastVGG19 | None:
+    """``vgg`` if it is a :class:`FastVGG19`; a plain VGG19 converted (float32, once per
+    network); None for any other callable (a stand-in network in a test)."""
+    if isinstance(vgg, FastVGG19):
+        return vgg
+    if isinstance(vgg, nn.Module) and all(hasattr(vgg, a) for a in ("convs", "preprocess", "run")):
+        if vgg not in _CONVERTED:
+            _CONVERTED[vgg] = FastVGG19(vgg)
+        return _CONVERTED[vgg]
+    return None
+
+
 def features(vgg: Callable[..., dict[str, torch.Tensor]], img: torch.Tensor, layers: Sequence[str],
              ) -> dict[str, torch.Tensor]:
-    """``vgg(img, layers)`` left in the network's own layout and dtype (no copies).
-
-    For a :class:`~nst_course.vgg.VGG19`: ``channels_last`` and, from a bfloat16
-    network, bfloat16 (``keep_format=True``). Any other callable ``vgg(img, layers)``
-    (a stand-in network in a test) is simply called.
+    """``vgg(img, layers)`` from the network converted by :func:`as_fast`, left in its own
+    layout and dtype (no copies). Any other callable ``vgg(img, layers)`` is simply called.
     """
-    if isinstance(vgg, VGG19):
-        return vgg(img, layers, keep_format=True)
-    return vgg(img, layers)
+    fast = as_fast(vgg)
+    return fast.native(img, layers) if fast is not None else vgg(img, layers)

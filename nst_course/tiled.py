@@ -28,6 +28,7 @@ from collections.abc import Sequence
 
 import torch
 
+from . import speed
 from .config import CONTENT_LAYERS
 from .objective import Objective
 from .speed import gram_matrix
@@ -58,9 +59,8 @@ def _bands(height: int, rows: int):
 
 
 def _front(vgg, x_band, names):
-    """conv1_1 ... pool2 on a band of the image (channels_last)."""
-    x = vgg.preprocess(x_band.contiguous(memory_format=torch.channels_last))
-    return vgg.run(x, LAYERS[0], SPLIT, names, as_float=False)
+    """conv1_1 ... pool2 on a band of the image."""
+    return vgg.run(vgg.preprocess(x_band), LAYERS[0], SPLIT, names)
 
 
 def _crop(feat, name, r0, r1, lo):
@@ -129,12 +129,13 @@ class TiledObjective(Objective):
         split = LAYERS.index(SPLIT)
         front = tuple(n for n in style_layers if LAYERS.index(n) <= split)
         deep = tuple(dict.fromkeys(n for n in (*content_layers, *style_layers) if LAYERS.index(n) > split))
-        out, *raw = _BandedFront.apply(img, self.vgg, front, self.rows or band_rows(img.shape[-1]))
+        net = (speed.as_fast(self.vgg) if self.fast else None) or self.vgg
+        out, *raw = _BandedFront.apply(img, net, front, self.rows or band_rows(img.shape[-1]))
         shapes = feature_shapes(*img.shape[-2:])
         grams = {name: g / math.prod(shapes[name]) for name, g in zip(front, raw)}
         feats = {}
         if deep:
             last = max(deep, key=LAYERS.index)
-            feats = self.vgg.run(out, LAYERS[split + 1], last, deep, as_float=False)
+            feats = net.run(out, LAYERS[split + 1], last, deep)
         grams.update({name: self.gram(feats[name]) for name in style_layers if name not in grams})
         return {name: feats[name] for name in content_layers}, grams

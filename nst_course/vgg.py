@@ -24,16 +24,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .config import Device, get_device, get_dtype
-from .weights import VGG19_GATYS, WeightsError, bundled, sha256_file  # noqa: F401 (re-exported)
+from .config import Device, Precision, get_device, get_dtype
+from .speed import FastVGG19
+from .weights import VGG19_GATYS, WeightsError, bundled
 
 #: channels of the 16 conv layers, by block (VGG19 "E" configuration)
 BLOCKS = ((64, 64), (128, 128), (256, 256, 256, 256), (512, 512, 512, 512), (512, 512, 512, 512))
+#: where VGG19's weights come from (see the module docstring)
+Weights = Literal["gatys", "torchvision", "random"]
 #: every layer name in forward order: conv1_1, conv1_2, pool1, conv2_1, ...
 LAYERS = tuple(
     name for b, chans in enumerate(BLOCKS, 1)
@@ -60,22 +64,12 @@ class VGG19(nn.Module):
 
     ``model(x, layers)`` with ``x`` of shape ``(N, 3, H, W)`` in ``[0, 1]`` returns
     ``{name: tensor (N, C, H', W')}`` and stops after the deepest requested layer.
-
-    Speed (see :mod:`nst_course.speed`): weights and activations are stored
-    ``channels_last`` (NHWC in memory; on a CPU its 3x3 convolutions run ~2x faster
-    than NCHW) and the ReLUs work in place. The features come back as ordinary
-    NCHW-contiguous tensors unless ``keep_format=True`` (what the objective asks
-    for: no copies).
-
-    ``dtype=torch.bfloat16`` runs conv1_2 ... conv5_4 in bfloat16 (about 2x faster
-    where the CPU has bfloat16 instructions, see :func:`nst_course.config.get_dtype`).
-    The preprocessing and conv1_1 stay float32, so the input image is not rounded,
-    and ``model(x, layers)`` returns float32 features (``keep_format=True``, what the
-    objectives use: the network's own dtype, no copies).
+    This is the plain network; :func:`load_vgg` with ``precision`` other than
+    ``"float32"`` hands back the same weights converted by :mod:`nst_course.speed`.
     """
 
-    def __init__(self, weights: str = "gatys", pooling: str = "max", padding: str = "zeros",
-                 seed: int = 0, dtype: torch.dtype = torch.float32):
+    def __init__(self, weights: Weights = "gatys", pooling: str = "max", padding: str = "zeros",
+                 seed: int = 0):
         super().__init__()
         if weights not in ("gatys", "torchvision", "random"):
             raise ValueError(f"weights must be 'gatys', 'torchvision' or 'random', not {weights!r}")
@@ -92,12 +86,10 @@ class VGG19(nn.Module):
         self.convs = nn.ModuleList(convs)
         # RGB [0,1] -> network input; a 1x1 conv covers both preprocessing kinds
         self.preprocess = nn.Conv2d(3, 3, 1)
+        self.relu = nn.ReLU()
         self._load(seed)
         self.requires_grad_(False)
         self.eval()
-        self.to(memory_format=torch.channels_last)
-        self.dtype = dtype
-        self.convs[1:].to(dtype)
 
     def _load(self, seed: int) -> None:
         if self.weights == "gatys":
@@ -127,30 +119,20 @@ class VGG19(nn.Module):
                 conv.weight.copy_(w)
                 conv.bias.copy_(b)
 
-    def forward(self, x: torch.Tensor, layers: Sequence[str] | None = None, *, keep_format: bool = False,
-                ) -> dict[str, torch.Tensor]:
-        """Activations ``{name: (N, C, H', W')}`` for ``layers`` (default: all of them).
-
-        ``keep_format=True`` returns them in the internal ``channels_last`` layout
-        (same values and shapes; ``.view`` across C and H,W then needs ``.reshape``)
-        and dtype (bfloat16 from a bfloat16 network: no float32 copies; the losses
-        upcast them, see :func:`nst_course.losses.gram_matrix`).
-        """
+    def forward(self, x: torch.Tensor, layers: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
+        """Activations ``{name: (N, C, H', W')}`` for ``layers`` (default: all of them)."""
         layers = LAYERS if layers is None else tuple(layers)
         unknown = [n for n in layers if n not in LAYERS]
         if unknown:
             raise ValueError(f"unknown layer {unknown[0]!r}; VGG19 layers are {', '.join(LAYERS)}")
         last = max(LAYERS.index(n) for n in layers)
-        x = self.preprocess(x.contiguous(memory_format=torch.channels_last))
-        out = self.run(x, LAYERS[0], LAYERS[last], layers, as_float=not keep_format)
-        return out if keep_format else {k: v.contiguous() for k, v in out.items()}
+        return self.run(self.preprocess(x), LAYERS[0], LAYERS[last], layers)
 
-    def run(self, x: torch.Tensor, first: str, last: str, wanted: Sequence[str] = (), as_float: bool = True,
+    def run(self, x: torch.Tensor, first: str, last: str, wanted: Sequence[str] = (),
             ) -> dict[str, torch.Tensor]:
         """Apply the layers ``first`` ... ``last`` to ``x`` (the activation before ``first``,
-        or the preprocessed image); ``{name: activation}`` for ``wanted`` plus ``last``,
-        in ``channels_last`` layout, float32 (``as_float=False``: the network's own
-        dtype). The building block of :meth:`forward` and of banded (tiled) evaluation.
+        or the preprocessed image); ``{name: activation}`` for ``wanted`` plus ``last``.
+        The building block of :meth:`forward` and of banded (tiled) evaluation.
         """
         start, stop = LAYERS.index(first), LAYERS.index(last)
         i = sum(1 for n in LAYERS[:start] if n.startswith("conv"))
@@ -159,35 +141,41 @@ class VGG19(nn.Module):
             if name.startswith("pool"):
                 x = F.max_pool2d(x, 2) if self.pooling == "max" else F.avg_pool2d(x, 2)
             else:
-                conv = self.convs[i]
-                x = x.to(conv.weight.dtype)  # no-op unless entering the bfloat16 layers
                 if self.padding == "reflect":
                     x = F.pad(x, (1, 1, 1, 1), mode="reflect")
-                x = F.relu(conv(x), inplace=True)  # conv's backward needs no output
+                x = self.relu(self.convs[i](x))
                 i += 1
-            if name in wanted:  # a float32 copy of bfloat16 activations (else x itself)
-                out[name] = x.float() if as_float else x
+            if name in wanted:
+                out[name] = x
         return out
 
     def extra_repr(self) -> str:
-        return (f"weights={self.weights!r}, pooling={self.pooling!r}, padding={self.padding!r}"
-                + ("" if self.dtype == torch.float32 else f", dtype={self.dtype}"))
+        return f"weights={self.weights!r}, pooling={self.pooling!r}, padding={self.padding!r}"
 
 
 @lru_cache(maxsize=8)
-def _cached(weights: str, pooling: str, padding: str, device: str, dtype: torch.dtype) -> VGG19:
-    return VGG19(weights, pooling, padding, dtype=dtype).to(device)
+def _cached(weights: str, pooling: str, padding: str, device: str) -> VGG19:
+    return VGG19(weights, pooling, padding).to(device)
 
 
-def load_vgg(weights: str = "gatys", pooling: str = "max", padding: str = "zeros",
-             device: Device = None, precision: str = "float32") -> VGG19:
+@lru_cache(maxsize=8)
+def _cached_fast(weights: str, pooling: str, padding: str, device: str, dtype: torch.dtype) -> FastVGG19:
+    return FastVGG19(_cached(weights, pooling, padding, device), dtype)
+
+
+def load_vgg(weights: Weights = "gatys", pooling: str = "max", padding: str = "zeros",
+             device: Device = None, precision: Precision = "float32") -> VGG19 | FastVGG19:
     """A frozen :class:`VGG19` on ``device``, built once per process and shared.
 
-    ``precision``: ``"float32"`` (default: exact features to look at), ``"bfloat16"``
-    or ``"auto"`` (what the optimisers use; see :func:`nst_course.config.get_dtype`).
+    ``precision``: ``"float32"`` (default): the plain network, exact features to look at.
+    ``"bfloat16"`` or ``"auto"`` (what the optimisers use; see
+    :func:`nst_course.config.get_dtype`): the same weights converted for speed
+    (:class:`~nst_course.speed.FastVGG19`; called like the plain one, float32 features).
     """
     device = get_device(device)
-    return _cached(weights, pooling, padding, str(device), get_dtype(precision, device))
+    if precision == "float32":
+        return _cached(weights, pooling, padding, str(device))
+    return _cached_fast(weights, pooling, padding, str(device), get_dtype(precision, device))
 
 
 def feature_shapes(height: int, width: int | None = None) -> dict[str, tuple[int, int, int]]:

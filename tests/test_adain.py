@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from nst_course import adain as A
-from nst_course.vgg import WeightsError
+from nst_course.weights import WeightsError
 
 
 def test_adain_gives_content_features_the_style_statistics():
