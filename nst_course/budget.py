@@ -9,13 +9,24 @@ Memory: peak resident memory of a whole ``stylize`` process as measured by
 plus 2.4 KB per pixel of the image (VGG19's activations kept for the
 backward pass, L-BFGS history); above ``TILED_ABOVE`` pixels the first
 blocks run in bands (:mod:`nst_course.tiled`): about 2.3 GB plus 0.45 KB per
-pixel. Time: one step measured here, scaled with
-:func:`nst_course.doctor.estimate_seconds`.
+pixel. Time: one step measured here (:func:`time_step`), scaled with the number of pixels
+(:func:`estimate_seconds`): ``t(size) ~= t(ref) * (size / ref)^2`` (the conv FLOPs are
+exactly proportional to the pixels; small images run at a lower GFLOP/s, so an estimate
+from a small measured size errs on the long side). A coarse-to-fine schedule sums its
+stages. The lessons' setup cells price their own work with :func:`lesson_minutes`.
 """
 
 from __future__ import annotations
 
 import os
+import time
+
+import torch
+
+from .config import CONTENT_LAYERS, STYLE_LAYERS, Device, Schedule, get_device
+from .objective import Objective
+from .stages import TILED_ABOVE, schedule_sizes
+from .vgg import load_vgg
 
 #: A command-line run estimated longer than this needs ``--allow-long-run``.
 LONG_RUN_SECONDS = 3600.0
@@ -26,8 +37,6 @@ TIMED_SIZE = 128
 
 def estimate_bytes(height: int, width: int) -> float:
     """Peak memory (bytes) of a ``stylize`` process for an image of ``height`` x ``width``."""
-    from .stages import TILED_ABOVE
-
     pixels = height * width
     if pixels > TILED_ABOVE:
         return 2.3e9 + 450.0 * pixels
@@ -39,10 +48,6 @@ def available_bytes(device=None) -> float | None:
 
     ``None`` where it cannot be told (then nothing is refused).
     """
-    import torch
-
-    from .config import get_device
-
     device = get_device(device)
     if device.type == "cuda":
         free, _ = torch.cuda.mem_get_info(device)
@@ -108,14 +113,12 @@ def check_time(height: int, width: int, steps: int, *, schedule="auto", device=N
     ``ValueError`` naming ``flag`` when the estimate exceeds
     :data:`LONG_RUN_SECONDS` and ``allow_long`` is false.
     """
-    from . import doctor
-
     long_side = max(height, width)
     timed = min(TIMED_SIZE, long_side)
     if seconds_per_step is None:
-        seconds_per_step = doctor.time_step(timed, repeats=1, device=device, weights=weights)
+        seconds_per_step = time_step(timed, repeats=1, device=device, weights=weights)
     # estimate_seconds counts square images of the long side: scale by the true pixel count
-    seconds = doctor.estimate_seconds(steps, long_side, seconds_per_step, timed,
+    seconds = estimate_seconds(steps, long_side, seconds_per_step, timed,
                                       schedule=schedule) * (height * width) / long_side**2
     if seconds > LONG_RUN_SECONDS and not allow_long:
         raise ValueError(f"this run is estimated at {_duration(seconds)} ({steps} steps at "
@@ -131,3 +134,68 @@ def describe(seconds: float, memory: str) -> str:
     """``"about 3 min and 1.2 GB of memory"``."""
     return f"about {_duration(seconds)} and {memory}"
 
+
+def time_step(size: int = 128, repeats: int = 3, device: Device = None, weights: str = "gatys") -> float:
+    """Median seconds of one forward+backward step at ``size`` x ``size`` (after a warm-up)."""
+    device = get_device(device)
+    vgg = load_vgg(weights, device=device, precision="auto")  # what stylize runs
+    gen = torch.Generator().manual_seed(0)
+    img = torch.rand(1, 3, size, size, generator=gen).to(device)
+    objective = Objective(vgg, img, img.flip(-1), content_layers=CONTENT_LAYERS,
+                          style_layers=STYLE_LAYERS)
+    x = img.clone().requires_grad_(True)
+    times = []
+    for _ in range(repeats + 1):
+        t0 = time.perf_counter()
+        total, _ = objective(x)
+        total.backward()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    return sorted(times[1:])[len(times[1:]) // 2]
+
+
+def estimate_seconds(steps: int, size: int, seconds_per_step: float, measured_size: int,
+                     schedule: Schedule = "single") -> float:
+    """Seconds for ``steps`` steps at ``size`` px from one measured step at ``measured_size``.
+
+    ``schedule`` as in :func:`~nst_course.stylize` (``"coarse-to-fine"``: its three stages);
+    the default ``"single"`` counts every step at ``size``.
+    """
+    return sum(n * seconds_per_step * (s / measured_size) ** 2
+               for s, n in schedule_sizes(schedule, size, steps))
+
+
+#: Full-mode optimisation work of each lesson, ``[(steps, long side in px), ...]``, for
+#: :func:`lesson_minutes`. Kept next to the estimate; update it with a lesson's STEPS/SIZE.
+#: Lesson 02's and 03's runs up to conv1_1 ... conv5_1 together cost about 2.2 full steps
+#: per step (shallow layers are cheap); 03 adds 3 textures, a photo-style run and 2 single-layer
+#: reconstructions; 04 runs ~24 60-step runs (3x5 grid, sweep, layers, quiz, answers) and 6 from noise.
+LESSON_WORK = {
+    "01 CNN features": [],  # forward passes only
+    # 02: five reconstructions (2.2), two more conv5_1 seeds, a regularised one, two stylizations
+    # and the exercises' answers (about 4.7 full steps per step)
+    "02 Layer-wise reconstruction": [((2.2 + 2 + 1 + 2 + 4.7) * 150, 256)],
+    "03 Gram matrices": [(2.2 * 150 + 150 + 1.8 * 150, 128), (3 * 150, 160)],
+    "04 Loss weighting": [(24 * 60, 128), (3 * 100, 128), (3 * 100, 256)],
+    "05 Gatys optimization": [(1070, 256)],  # 56 % at 160 px, the 2 x 40 s budget, 512/384 px timings
+    "06 Beyond Gatys": [(1370, 256)],  # part 1 ~1170, part 2 (write it yourself) ~110, answers ~90
+    "07 Train a fast network": [(300, 256)],  # + its training budget, LESSON_FIXED_MINUTES
+}
+#: Minutes a lesson spends on a time budget rather than on steps (lesson 07 trains for MINUTES).
+LESSON_FIXED_MINUTES = {"07 Train a fast network": 10.0}
+
+
+def lesson_minutes(seconds_per_step: float, measured_size: int, overhead: float = 10.0,
+                   ) -> dict[str, float]:
+    """Estimated full-mode minutes per lesson: :data:`LESSON_WORK` priced with one measured step
+    (plus ``overhead`` seconds for loading, plotting, forward-only cells, and the time budgets of
+    :data:`LESSON_FIXED_MINUTES`)."""
+    return {lesson: (overhead + sum(estimate_seconds(n, s, seconds_per_step, measured_size)
+                                    for n, s in work)) / 60 + LESSON_FIXED_MINUTES.get(lesson, 0.0)
+            for lesson, work in LESSON_WORK.items()}
+
+
+def format_minutes(minutes: float) -> str:
+    """``"< 1 min"`` below a minute, else ``"~N min"`` (what the lessons and ``doctor`` print)."""
+    return "< 1 min" if minutes < 1 else f"~{minutes:.0f} min"

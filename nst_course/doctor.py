@@ -1,122 +1,35 @@
-"""Environment check and run-time estimates (``nst-course doctor``, lesson 00).
-
-One optimisation step = one VGG19 forward and backward pass up to conv5_1 on the
-generated image. Its cost grows with the number of pixels, so a step measured
-at one size predicts the others: ``t(size) ~= t(ref) * (size / ref)^2`` (the
-conv FLOPs are exactly proportional to the pixels; small images run at a
-lower GFLOP/s, so an estimate from a small measured size errs on the long
-side). A coarse-to-fine schedule runs a third of the steps at 1/4, 1/2 and full size:
-``estimate_seconds(..., schedule="coarse-to-fine")`` sums those stages, and
-``schedule="auto"`` counts what ``stylize``'s default does (single-scale,
-:func:`~nst_course.stages.schedule_sizes`). The same step is what ``nst-course bench`` times.
+"""Environment check (``nst-course doctor``, lesson 00): are the weights there and verified,
+which device and precision runs, and what a run costs here (priced by :mod:`nst_course.budget`).
 """
 
 from __future__ import annotations
 
-import time
-
 import torch
 
-from .budget import estimate_bytes
-from .config import (
-    CONTENT_LAYERS,
-    STYLE_LAYERS,
-    Device,
-    Schedule,
-    get_device,
-    get_dtype,
-)
-from .objective import Objective
-from .vgg import load_vgg
+from .budget import estimate_bytes, estimate_seconds, format_minutes, lesson_minutes, time_step
+from .config import get_device, get_dtype
+from .stages import schedule_sizes
 from .weights import VGG19_GATYS, bundled
 
 #: the sizes (px) ``nst-course doctor`` prices a step and a stylize run at
 REPORT_SIZES = (256, 512, 1024)
 
 
-def time_step(size: int = 128, repeats: int = 3, device: Device = None, weights: str = "gatys") -> float:
-    """Median seconds of one forward+backward step at ``size`` x ``size`` (after a warm-up)."""
-    device = get_device(device)
-    vgg = load_vgg(weights, device=device, precision="auto")  # what stylize runs
-    gen = torch.Generator().manual_seed(0)
-    img = torch.rand(1, 3, size, size, generator=gen).to(device)
-    objective = Objective(vgg, img, img.flip(-1), content_layers=CONTENT_LAYERS,
-                          style_layers=STYLE_LAYERS)
-    x = img.clone().requires_grad_(True)
-    times = []
-    for _ in range(repeats + 1):
-        t0 = time.perf_counter()
-        total, _ = objective(x)
-        total.backward()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0)
-    return sorted(times[1:])[len(times[1:]) // 2]
-
-
-def estimate_seconds(steps: int, size: int, seconds_per_step: float, measured_size: int,
-                     schedule: Schedule = "single") -> float:
-    """Seconds for ``steps`` steps at ``size`` px from one measured step at ``measured_size``.
-
-    ``schedule`` as in :func:`~nst_course.stylize` (``"coarse-to-fine"``: its three stages);
-    the default ``"single"`` counts every step at ``size``.
-    """
-    from .stages import schedule_sizes
-
-    return sum(n * seconds_per_step * (s / measured_size) ** 2
-               for s, n in schedule_sizes(schedule, size, steps))
-
-
-#: Full-mode optimisation work of each lesson, ``[(steps, long side in px), ...]``, for
-#: :func:`lesson_minutes`. Kept next to the estimate; update it with a lesson's STEPS/SIZE.
-#: Lesson 02's and 03's runs up to conv1_1 ... conv5_1 together cost about 2.2 full steps
-#: per step (shallow layers are cheap); 03 adds 3 textures, a photo-style run and 2 single-layer
-#: reconstructions; 04 runs ~24 60-step runs (3x5 grid, sweep, layers, quiz, answers) and 6 from noise.
-LESSON_WORK = {
-    "01 CNN features": [],  # forward passes only
-    # 02: five reconstructions (2.2), two more conv5_1 seeds, a regularised one, two stylizations
-    # and the exercises' answers (about 4.7 full steps per step)
-    "02 Layer-wise reconstruction": [((2.2 + 2 + 1 + 2 + 4.7) * 150, 256)],
-    "03 Gram matrices": [(2.2 * 150 + 150 + 1.8 * 150, 128), (3 * 150, 160)],
-    "04 Loss weighting": [(24 * 60, 128), (3 * 100, 128), (3 * 100, 256)],
-    "05 Gatys optimization": [(1070, 256)],  # 56 % at 160 px, the 2 x 40 s budget, 512/384 px timings
-    "06 Beyond Gatys": [(1370, 256)],  # part 1 ~1170, part 2 (write it yourself) ~110, answers ~90
-    "07 Train a fast network": [(300, 256)],  # + its training budget, LESSON_FIXED_MINUTES
-}
-#: Minutes a lesson spends on a time budget rather than on steps (lesson 07 trains for MINUTES).
-LESSON_FIXED_MINUTES = {"07 Train a fast network": 10.0}
-
-
-def lesson_minutes(seconds_per_step: float, measured_size: int, overhead: float = 10.0,
-                   ) -> dict[str, float]:
-    """Estimated full-mode minutes per lesson: :data:`LESSON_WORK` priced with one measured step
-    (plus ``overhead`` seconds for loading, plotting, forward-only cells, and the time budgets of
-    :data:`LESSON_FIXED_MINUTES`)."""
-    return {lesson: (overhead + sum(estimate_seconds(n, s, seconds_per_step, measured_size)
-                                    for n, s in work)) / 60 + LESSON_FIXED_MINUTES.get(lesson, 0.0)
-            for lesson, work in LESSON_WORK.items()}
-
-
-def format_minutes(minutes: float) -> str:
-    """``"< 1 min"`` below a minute, else ``"~N min"`` (what the lessons and ``doctor`` print)."""
-    return "< 1 min" if minutes < 1 else f"~{minutes:.0f} min"
-
-
-def report(size: int = 128, seconds_per_step: float | None = None) -> str:
-    """A few lines: weights, device, torch, a timed step and estimates at :data:`REPORT_SIZES`.
+def diagnose(size: int = 128, seconds_per_step: float | None = None) -> tuple[str, bool]:
+    """``(report, ok)``: a few lines (weights, device, torch, a timed step and estimates at
+    :data:`REPORT_SIZES`) and whether everything needed is in place (False: the weights are
+    missing or fail their check; the report says why).
 
     ``seconds_per_step``: a step already measured at ``size`` (lesson 00 measures once and
     reuses it, so every estimate it prints agrees); ``None`` measures one here.
     """
-    from .stages import schedule_sizes
-
     lines = []
     try:
         path = bundled(VGG19_GATYS)
         lines.append(f"weights: bundled normalised VGG19 found and sha256-verified ({path})")
     except Exception as e:  # report, do not crash: this is the diagnosis tool
         lines.append(f"weights: PROBLEM: {e}")
-        return "\n".join(lines)
+        return "\n".join(lines), False
     device = get_device()
     lines.append(f"device: {device} (torch {torch.__version__}, {torch.get_num_threads()} threads)")
     if get_dtype("auto", device) == torch.bfloat16:
@@ -137,4 +50,9 @@ def report(size: int = 128, seconds_per_step: float | None = None) -> str:
                      f"~{estimate_bytes(s, s) / 1e9:.1f} GB of memory")
     lines.append("lessons in full mode: " + ", ".join(
         f"{name[:2]} {format_minutes(m)}" for name, m in lesson_minutes(t, size).items()))
-    return "\n".join(lines)
+    return "\n".join(lines), True
+
+
+def report(size: int = 128, seconds_per_step: float | None = None) -> str:
+    """The text of :func:`diagnose` (what lesson 00 prints)."""
+    return diagnose(size, seconds_per_step)[0]

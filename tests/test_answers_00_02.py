@@ -8,8 +8,9 @@ import torch
 from torch import nn
 
 from nst_course import content_loss, load_vgg, reconstruct, stylize, total_variation_loss
+from nst_course.budget import estimate_seconds, format_minutes, lesson_minutes
 from nst_course.config import STYLE_LAYERS
-from nst_course.doctor import estimate_seconds, format_minutes, lesson_minutes, report
+from nst_course.doctor import report
 from nst_course.features import layer_stats
 from nst_course.stages import schedule_sizes
 from nst_course.vgg import LAYERS, feature_shapes, receptive_field

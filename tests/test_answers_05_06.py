@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from nst_course import checks
-from nst_course.doctor import estimate_seconds
+from nst_course.budget import estimate_seconds
 from nst_course.harness import optimize_image
 from nst_course.loop import LBFGS_HISTORY_BYTES
 from nst_course.stages import schedule_sizes

@@ -34,7 +34,7 @@ def fake_run(monkeypatch):
     fake_stylize.during = None
     fake_stylize.calls = calls
     monkeypatch.setattr(optimize, "stylize", fake_stylize)
-    monkeypatch.setattr(doctor, "time_step", lambda *a, **k: 0.01)
+    monkeypatch.setattr(budget, "time_step", lambda *a, **k: 0.01)
     return fake_stylize
 
 
@@ -168,7 +168,7 @@ def test_run_that_cannot_fit_in_memory_is_refused_with_the_size_that_would(tmp_p
 
 
 def test_run_over_an_hour_needs_the_flag(tmp_path, capsys, fake_run, monkeypatch):
-    monkeypatch.setattr(doctor, "time_step", lambda *a, **k: 0.05)
+    monkeypatch.setattr(budget, "time_step", lambda *a, **k: 0.05)
     args = ["stylize", "astronaut", "swirls", "-o", tmp_path / "o.png", "--size", 32,
             "--steps", 10**9]
     code, err = run(args, capsys)
@@ -242,9 +242,14 @@ def test_bench_refuses_bad_arguments_up_front(capsys, monkeypatch, tmp_path, arg
 # --- smaller ------------------------------------------------------------------------------------
 
 def test_doctor_exits_nonzero_when_weights_fail(capsys, monkeypatch):
-    monkeypatch.setattr(doctor, "report", lambda: "weights: PROBLEM: sha256 mismatch")
+    from nst_course.weights import WeightsError
+
+    def bad(*a, **k):
+        raise WeightsError("sha256 mismatch")
+
+    monkeypatch.setattr(doctor, "bundled", bad)
     assert main(["doctor"]) == 1
-    assert "PROBLEM" in capsys.readouterr().out
+    assert "sha256 mismatch" in capsys.readouterr().out
 
 
 def test_notes_during_the_run_come_after_the_progress_bar(tmp_path, capsys, fake_run):

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from nst_course import ImageError, doctor, load_image, optimize, save_image
+from nst_course import ImageError, budget, load_image, optimize, save_image
 from nst_course.cli import main
 from nst_course.optimize import Result
 
@@ -151,7 +151,7 @@ def test_cli_never_tracebacks_and_never_clobbers(tmp_path_factory, capsys, pairs
     argv += [x for pair in pairs for x in pair] + extra
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(optimize, "stylize", lambda c, s, **k: Result(image=c))
-        mp.setattr(doctor, "time_step", lambda *a, **k: 0.01)
+        mp.setattr(budget, "time_step", lambda *a, **k: 0.01)
         try:
             code = main(argv)
         except SystemExit as e:  # argparse: usage error (2) or --help (0)

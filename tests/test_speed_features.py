@@ -154,11 +154,11 @@ def test_coarse_to_fine_returns_full_size_and_one_history(astronaut64, swirls64)
 
 
 def test_lesson_minutes_price_each_lessons_work(monkeypatch):
-    from nst_course import doctor
-    from nst_course.doctor import LESSON_FIXED_MINUTES, LESSON_WORK, lesson_minutes
+    from nst_course import budget
+    from nst_course.budget import LESSON_FIXED_MINUTES, LESSON_WORK, lesson_minutes
 
     with monkeypatch.context() as m:  # 900 steps at 256 px = 4x the pixels of the measured 128 px step
-        m.setattr(doctor, "LESSON_WORK", {"x": [(900, 256)], "y": [(10, 128), (10, 64)]})
+        m.setattr(budget, "LESSON_WORK", {"x": [(900, 256)], "y": [(10, 128), (10, 64)]})
         assert lesson_minutes(0.5, 128, overhead=6.0) == pytest.approx({"x": 1806 / 60, "y": 12.25 / 60})
     minutes = lesson_minutes(0.5, 128, overhead=0.0)
     assert list(minutes) == list(LESSON_WORK) and minutes["01 CNN features"] == 0.0

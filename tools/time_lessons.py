@@ -3,7 +3,7 @@
 Each lesson is executed top to bottom with nbclient in a fresh kernel, in a temporary folder
 (whatever a lesson saves lands there and is deleted), in the mode given (``full`` by default;
 ``NST_COURSE_MODE`` reaches the kernel). Prints a markdown table: lesson, mode, seconds and
-``nst-course doctor``'s full-mode estimate (``nst_course.doctor.lesson_minutes``, priced with
+``nst-course doctor``'s full-mode estimate (``nst_course.budget.lesson_minutes``, priced with
 one step timed here), under a caption naming date, processor and torch. ``--update-readme``
 writes it into README.md between ``<!-- lessons:begin -->`` and ``<!-- lessons:end -->``.
 Timings are only worth publishing from a quiet machine (nothing else running).
@@ -76,11 +76,11 @@ def lesson_name(path: Path) -> str:
 
 def estimates(step_seconds: float | None = None, size: int = 128) -> dict[str, float]:
     """``{"02": minutes, ...}``: doctor's full-mode estimate per lesson number."""
-    from nst_course import doctor
+    from nst_course import budget
 
     if step_seconds is None:
-        step_seconds = doctor.time_step(size)
-    return {name[:2]: m for name, m in doctor.lesson_minutes(step_seconds, size).items()}
+        step_seconds = budget.time_step(size)
+    return {name[:2]: m for name, m in budget.lesson_minutes(step_seconds, size).items()}
 
 
 def markdown(results: list[dict], mode: str, command: str) -> str:
@@ -88,7 +88,7 @@ def markdown(results: list[dict], mode: str, command: str) -> str:
     import torch
 
     from nst_course.bench import processor
-    from nst_course.doctor import LESSON_FIXED_MINUTES
+    from nst_course.budget import LESSON_FIXED_MINUTES
 
     total = sum(r["seconds"] for r in results)
     budgets = {r["lesson"]: LESSON_FIXED_MINUTES[r["lesson"]] for r in results
