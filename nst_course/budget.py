@@ -26,7 +26,7 @@ import torch
 from .config import CONTENT_LAYERS, STYLE_LAYERS, Device, Schedule, get_device
 from .objective import Objective
 from .stages import TILED_ABOVE, schedule_sizes
-from .vgg import load_vgg
+from .vgg import Weights, load_vgg
 
 #: A command-line run estimated longer than this needs ``--allow-long-run``.
 LONG_RUN_SECONDS = 3600.0
@@ -43,7 +43,7 @@ def estimate_bytes(height: int, width: int) -> float:
     return 0.9e9 + 2400.0 * pixels
 
 
-def available_bytes(device=None) -> float | None:
+def available_bytes(device: Device = None) -> float | None:
     """Memory a run may use: free GPU memory on CUDA, else the system's available RAM.
 
     ``None`` where it cannot be told (then nothing is refused).
@@ -87,7 +87,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def check_memory(height: int, width: int, device=None, flag: str = "--size") -> str:
+def check_memory(height: int, width: int, device: Device = None, flag: str = "--size") -> str:
     """Refuse an image that cannot fit in memory; return a short estimate, e.g. ``"1.2 GB"``.
 
     Raises:
@@ -103,8 +103,8 @@ def check_memory(height: int, width: int, device=None, flag: str = "--size") -> 
     return f"{_gb(need)} of memory"
 
 
-def check_time(height: int, width: int, steps: int, *, schedule="auto", device=None,
-               weights: str = "gatys", allow_long: bool = False, flag: str = "--allow-long-run",
+def check_time(height: int, width: int, steps: int, *, schedule: Schedule = "auto", device: Device = None,
+               weights: Weights = "gatys", allow_long: bool = False, flag: str = "--allow-long-run",
                seconds_per_step: float | None = None) -> float:
     """Estimated seconds of ``steps`` steps at ``height`` x ``width``; refuse a run over an hour.
 
@@ -135,7 +135,7 @@ def describe(seconds: float, memory: str) -> str:
     return f"about {_duration(seconds)} and {memory}"
 
 
-def time_step(size: int = 128, repeats: int = 3, device: Device = None, weights: str = "gatys") -> float:
+def time_step(size: int = 128, repeats: int = 3, device: Device = None, weights: Weights = "gatys") -> float:
     """Median seconds of one forward+backward step at ``size`` x ``size`` (after a warm-up)."""
     device = get_device(device)
     vgg = load_vgg(weights, device=device, precision="auto")  # what stylize runs

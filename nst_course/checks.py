@@ -154,10 +154,10 @@ def check_gram_matrix(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
     return True
 
 
-def _variants(features, targets, weights):
+def _variants(features, targets, layer_weights):
     """Reference style loss and common wrong versions: ``{description: value}``."""
     layers = list(targets)
-    w = per_layer_weights(layers, weights)
+    w = per_layer_weights(layers, layer_weights)
 
     def total(per_layer, ws=w):
         return sum(ws[k] * per_layer(k) for k in layers)

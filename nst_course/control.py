@@ -23,13 +23,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .config import CONTENT_LAYERS, STYLE_LAYERS, Device, ImageSource, get_device, source_size
+from .config import CONTENT_LAYERS, STYLE_LAYERS, Device, ImageSource, Precision, get_device, source_size
 from .harness import Result, optimize_image
 from .images import load_image
 from .losses import LayerWeights, weighted_style_loss
 from .objective import Images, Objective, style_list
 from .optimize import DEFAULT_STYLE_WEIGHT, stylize
-from .vgg import load_vgg
+from .vgg import Weights, load_vgg
 
 # RGB -> YIQ (NTSC), the colour space of Gatys et al. 2017: Y is the luminance
 _RGB2YIQ = torch.tensor([[0.299, 0.587, 0.114],
@@ -159,8 +159,8 @@ def masked_stylize(content: ImageSource, style: ImageSource | Sequence[ImageSour
                    style_layers: Sequence[str] = STYLE_LAYERS, content_weight: float = 1.0,
                    style_weight: float = DEFAULT_STYLE_WEIGHT, tv_weight: float = 0.0,
                    style_scale: float = 1.0, style_blend: Sequence[float] | None = None,
-                   style_layer_weights: LayerWeights = None, weights: str = "gatys",
-                   pooling: str = "max", device: Device = None, precision: str = "auto",
+                   style_layer_weights: LayerWeights = None, weights: Weights = "gatys",
+                   pooling: str = "max", device: Device = None, precision: Precision = "auto",
                    **optimize_kwargs) -> Result:
     """Style transfer with one style per region.
 

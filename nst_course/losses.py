@@ -110,7 +110,7 @@ def per_layer_weights(layers: Sequence[str], weights: LayerWeights = None) -> di
 
 
 def weighted_style_loss(grams: Mapping[str, torch.Tensor], target_grams: Mapping[str, torch.Tensor],
-                        weights: Mapping[str, float]) -> torch.Tensor:
+                        layer_weights: Mapping[str, float]) -> torch.Tensor:
     """``sum_l w_l E_l(G_l, A_l)``: the one sum over style layers of the course.
 
     :func:`style_loss`, :class:`~nst_course.objective.Objective`,
@@ -120,12 +120,12 @@ def weighted_style_loss(grams: Mapping[str, torch.Tensor], target_grams: Mapping
     Args:
         grams: ``{layer: (N, C, C)}`` Gram matrices of the generated image.
         target_grams: ``{layer: (N or 1, C, C)}`` targets.
-        weights: ``{layer: w_l}`` (:func:`per_layer_weights`); layers with ``w_l = 0`` are skipped.
+        layer_weights: ``{layer: w_l}`` (:func:`per_layer_weights`); layers with ``w_l = 0`` are skipped.
     Returns:
         a scalar, summed over the batch.
     """
     return sum((w * style_layer_loss(grams[name], target_grams[name])
-                for name, w in weights.items() if w), torch.tensor(0.0))
+                for name, w in layer_weights.items() if w), torch.tensor(0.0))
 
 
 def style_loss(features: Mapping[str, torch.Tensor], target_grams: Mapping[str, torch.Tensor],

@@ -25,6 +25,7 @@ from .config import (
     Device,
     ImageSource,
     Init,
+    Precision,
     Schedule,
     get_device,
     source_size,
@@ -34,7 +35,7 @@ from .images import as_image_inputs, load_image
 from .losses import LayerWeights
 from .objective import Objective
 from .stages import initial_image, run_stages, schedule_sizes
-from .vgg import load_vgg
+from .vgg import Weights, load_vgg
 
 __all__ = ["DEFAULT_STEPS", "DEFAULT_STYLE_WEIGHT", "Result", "Step", "reconstruct", "stylize",
            "synthesize_texture"]
@@ -51,10 +52,10 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
             tv_weight: float = 0.0, style_layer_weights: LayerWeights = None,
             style_blend: Sequence[float] | None = None, style_scale: float = 1.0,
             init: Init = "content", optimizer: str = "lbfgs", lr: float | None = None,
-            weights: str = "gatys", pooling: str = "max", seed: int = 0, device: Device = None,
+            weights: Weights = "gatys", pooling: str = "max", seed: int = 0, device: Device = None,
             callback: Callback | None = None, callback_every: int = 10,
             snapshot_every: int | None = None, progress: bool = True,
-            schedule: Schedule = "auto", precision: str = "auto") -> Result:
+            schedule: Schedule = "auto", precision: Precision = "auto") -> Result:
     """Gatys et al. style transfer: an image with ``content``'s layout in ``style``'s style.
 
     Args:
@@ -106,9 +107,9 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
 
 
 def reconstruct(target: ImageSource, layers: str | Sequence[str], *, kind: str = "content",
-                steps: int = 200, size: int | None = None, weights: str = "gatys",
+                steps: int = 200, size: int | None = None, weights: Weights = "gatys",
                 pooling: str = "max", seed: int = 0, init: Init = "noise", optimizer: str = "lbfgs",
-                device: Device = None, progress: bool = True, precision: str = "auto",
+                device: Device = None, progress: bool = True, precision: Precision = "auto",
                 **kwargs) -> Result:
     """Find an image whose ``layers`` features (``kind="content"``) or Gram matrices
     (``kind="style"``) match those of ``target``, starting from white noise.
@@ -133,7 +134,7 @@ def reconstruct(target: ImageSource, layers: str | Sequence[str], *, kind: str =
 
 
 def synthesize_texture(style: ImageSource, *, steps: int = 200, size: int | None = None,
-                       style_layers: Sequence[str] = STYLE_LAYERS, weights: str = "gatys",
+                       style_layers: Sequence[str] = STYLE_LAYERS, weights: Weights = "gatys",
                        **kwargs) -> Result:
     """Texture synthesis: style loss only (content weight 0), from white noise."""
     return reconstruct(style, style_layers, kind="style", steps=steps, size=size,

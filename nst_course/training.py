@@ -19,15 +19,15 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .config import get_device
 from .feedforward import StyleNet, apply_net, save_net
 from .images import load_image
 from .vgg import load_vgg
 
-#: Johnson et al. take content at relu2_2 (our conv2_2) for style transfer
-CONTENT_LAYERS = ("conv2_2",)
+#: the feed-forward network's loss layers (not config's Gatys layers): Johnson et al. take
+#: content at relu2_2 (our conv2_2) for style transfer
+TRAIN_CONTENT_LAYERS = ("conv2_2",)
 #: Gatys' style layers up to conv4_1 (conv5_1 adds ~30 % per step and little at 128 px crops)
-STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1")
+TRAIN_STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1")
 CONTENT_WEIGHT, STYLE_WEIGHT, TV_WEIGHT = 1.0, 20.0, 10.0
 #: photos the networks learn from (``photo(name)``), and the ones they never see
 TRAIN_PHOTOS = ("astronaut", "coffee", "rocket", "motorcycle", "hubble_deep_field", "camera",
@@ -97,9 +97,9 @@ class PhotoCrops:
         return f"PhotoCrops({len(self.photos)} photos, {self.crop} px crops, scales {self.scales})"
 
 
-def make_objectives(style_imgs, vgg=None, **weights) -> list:
+def make_objectives(style_imgs, vgg=None, **loss_weights) -> list:
     """One :class:`~nst_course.Objective` per style image ``(1, 3, H, W)``, on
-    :data:`CONTENT_LAYERS` and :data:`STYLE_LAYERS`; ``weights``: ``content_weight``,
+    :data:`TRAIN_CONTENT_LAYERS` and :data:`TRAIN_STYLE_LAYERS`; ``loss_weights``: ``content_weight``,
     ``style_weight``, ``tv_weight`` (defaults :data:`CONTENT_WEIGHT` ...). ``vgg``: default
     :func:`~nst_course.load_vgg` with ``precision="auto"``. The content targets are set
     per batch with ``objective.set_content(batch)``."""
@@ -107,9 +107,10 @@ def make_objectives(style_imgs, vgg=None, **weights) -> list:
 
     vgg = vgg if vgg is not None else load_vgg(precision="auto")
     kw = {"content_weight": CONTENT_WEIGHT, "style_weight": STYLE_WEIGHT, "tv_weight": TV_WEIGHT,
-          **weights}
+          **loss_weights}
     # the style image stands in as content until the first set_content(batch)
-    return [Objective(vgg, s, s, content_layers=CONTENT_LAYERS, style_layers=STYLE_LAYERS, **kw)
+    return [Objective(vgg, s, s, content_layers=TRAIN_CONTENT_LAYERS, style_layers=TRAIN_STYLE_LAYERS,
+                      **kw)
             for s in style_imgs]
 
 
@@ -233,8 +234,3 @@ def _extra(result: Training) -> dict:
     last = result.history[-1] if result.history else None
     return {"steps": len(result.history), "seconds": result.seconds,
             "total_loss": last.total_loss if last else None}
-
-
-def new_net(styles, width: int = 16, device=None) -> StyleNet:
-    """A fresh :class:`StyleNet` for ``styles`` on ``device`` (seed it first for repeatable runs)."""
-    return StyleNet(styles, width=width).to(get_device(device))
