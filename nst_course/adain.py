@@ -33,7 +33,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .config import Device, ImageSource, get_device, get_dtype, source_size
+from . import validate
+from .config import Device, ImageSource, as_list, get_device, get_dtype, source_size
 from .images import as_image_inputs, load_image
 from .vgg import VGG19, load_vgg
 from .weights import ADAIN_DECODER, bundled
@@ -189,18 +190,12 @@ def adain_stylize(content: ImageSource, style: ImageSource | Sequence[ImageSourc
         :class:`AdaINResult` with ``image`` ``(1, 3, H', W')`` and ``seconds``.
     """
     content, style, _ = as_image_inputs(content, style)  # one clear ValueError each
-    if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha must be between 0 and 1, not {alpha}")
+    validate.in_range("alpha", alpha, 0.0, 1.0)
     encoder, decoder = load_adain(device, precision)
     dev = next(decoder.parameters()).device
     content_img = _multiple_of_8(load_image(content, source_size(content, size)).to(dev))
-    styles = style if isinstance(style, list | tuple) else [style]
-    blend = style_blend if style_blend is not None else [1.0] * len(styles)
-    if len(blend) != len(styles):
-        raise ValueError(f"{len(styles)} style images but {len(blend)} blend weights")
-    if not 0 < abs(float(sum(blend))) < float("inf"):  # the mix divides by the sum
-        raise ValueError(f"style_blend {list(blend)} sums to {sum(blend)}; give weights with a "
-                         "positive sum, e.g. [1, 1].")
+    styles = as_list(style)
+    blend = validate.blend_weights(style_blend, len(styles))  # the mix divides by their sum
     long_side = style_size or max(content_img.shape[-2:])
     style_imgs = [load_image(s, long_side).to(dev) for s in styles]
 

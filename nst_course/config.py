@@ -41,6 +41,11 @@ Schedule = str | Sequence[int] | None
 Device = str | torch.device | None
 
 
+def as_list(one_or_many) -> list:
+    """``[x]`` for one image (tensor, path, name) or mask, ``list(x)`` for a list or tuple of them."""
+    return list(one_or_many) if isinstance(one_or_many, list | tuple) else [one_or_many]
+
+
 def source_size(source: object, size: int | None = None) -> int | None:
     """The long side to load ``source`` at: ``size`` if given, else :data:`DEFAULT_SIZE` for a
     path, URL or sample name and None (as it is) for a tensor."""

@@ -23,7 +23,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .config import CONTENT_LAYERS, STYLE_LAYERS, Device, ImageSource, Precision, get_device, source_size
+from .config import (
+    CONTENT_LAYERS,
+    STYLE_LAYERS,
+    Device,
+    ImageSource,
+    Precision,
+    as_list,
+    get_device,
+    source_size,
+)
 from .harness import Result, optimize_image
 from .images import load_image
 from .losses import LayerWeights, weighted_style_loss
@@ -121,8 +130,8 @@ class MaskedObjective(Objective):
 
     def __init__(self, vgg, content_img: torch.Tensor | None, style_imgs: Images,
                  masks: torch.Tensor | Sequence[torch.Tensor], **kwargs):
-        n_styles = len(style_imgs) if isinstance(style_imgs, list | tuple) else 1
-        self.masks = list(masks) if isinstance(masks, list | tuple) else [masks]
+        n_styles = len(as_list(style_imgs))
+        self.masks = as_list(masks)
         if len(self.masks) != n_styles:
             raise ValueError(f"{n_styles} style images but {len(self.masks)} masks")
         super().__init__(vgg, content_img, style_imgs, **kwargs)
@@ -176,8 +185,8 @@ def masked_stylize(content: ImageSource, style: ImageSource | Sequence[ImageSour
     """
     device = get_device(device)
     content_img = load_image(content, source_size(content, size)).to(device)
-    styles = list(style) if isinstance(style, list | tuple) else [style]
-    masks = [m.to(device) for m in (masks if isinstance(masks, list | tuple) else [masks])]
+    styles = as_list(style)
+    masks = [m.to(device) for m in as_list(masks)]
     long_side = round(max(content_img.shape[-2:]) * style_scale)
     style_imgs = [load_image(s, long_side).to(device) for s in styles]
     vgg = load_vgg(weights, pooling, device=device, precision=precision)

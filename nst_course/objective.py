@@ -22,8 +22,8 @@ from collections.abc import Sequence
 
 import torch
 
-from . import speed
-from .config import CONTENT_LAYERS, STYLE_LAYERS
+from . import speed, validate
+from .config import CONTENT_LAYERS, STYLE_LAYERS, as_list
 from .losses import (
     LayerWeights,
     content_loss,
@@ -39,11 +39,8 @@ Images = torch.Tensor | Sequence[torch.Tensor]
 def style_list(style_imgs: Images, blend: Sequence[float] | None = None,
                ) -> tuple[list[torch.Tensor], list[float]]:
     """The style image(s) as a list and their blend weights (default equal), checked to match."""
-    imgs = list(style_imgs) if isinstance(style_imgs, list | tuple) else [style_imgs]
-    blend = list(blend) if blend is not None else [1.0] * len(imgs)
-    if len(blend) != len(imgs):
-        raise ValueError(f"{len(imgs)} style images but {len(blend)} blend weights")
-    return imgs, blend
+    imgs = as_list(style_imgs)
+    return imgs, validate.blend_weights(blend, len(imgs))
 
 
 class Objective:

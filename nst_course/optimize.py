@@ -27,6 +27,7 @@ from .config import (
     Init,
     Precision,
     Schedule,
+    as_list,
     get_device,
     source_size,
 )
@@ -92,7 +93,7 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
     content, style, init = as_image_inputs(content, style, init)  # one clear ValueError each
     device = get_device(device)
     content_img = load_image(content, source_size(content, size)).to(device)
-    styles = style if isinstance(style, list | tuple) else [style]
+    styles = as_list(style)
     styles = [load_image(s).to(device) if not isinstance(s, torch.Tensor) else s for s in styles]
     vgg = load_vgg(weights, pooling, device=device, precision=precision)
     return run_stages(
