@@ -94,3 +94,41 @@ def test_doctor_reports_weights_and_estimates(capsys):
     assert "sha256-verified" in out and "estimate at 512x512" in out and "s/step" in out
     assert "convolutions in bfloat16" in out or "convolutions in float32" in out
     assert "lessons in full mode: 01 " in out and "06 ~" in out  # 01 may read "< 1 min"
+
+
+def test_every_command_module_registers_itself_and_runs():
+    """The protocol later command modules follow: ``add_parser(sub)`` sets ``func``; ``run`` returns."""
+    import argparse
+
+    from nst_course import cli
+
+    for command in cli.COMMANDS:
+        sub = argparse.ArgumentParser().add_subparsers()
+        command.add_parser(sub)
+        assert sub.choices, command.__name__
+        for name, parser in sub.choices.items():
+            assert callable(parser.get_default("func")), (command.__name__, name)
+    assert cli.main(["samples"]) == 0
+
+
+def test_stylize_keeps_no_tensors_on_the_arguments(tmp_path, monkeypatch):
+    import torch
+
+    from nst_course import budget, optimize
+    from nst_course.cli import stylize
+    from nst_course.harness import Result
+
+    seen = {}
+    real_run = stylize._run_stylize
+
+    def spy(args, content, inputs, **kwargs):
+        seen["args"] = vars(args)
+        return real_run(args, content, inputs, **kwargs)
+
+    monkeypatch.setattr(stylize, "_run_stylize", spy)
+    monkeypatch.setattr(optimize, "stylize", lambda content, style, **k: Result(image=content))
+    monkeypatch.setattr(budget, "time_step", lambda *a, **k: 0.01)
+    assert main(["stylize", "astronaut", "waves", "-o", str(tmp_path / "o.png"), "--size", "48",
+                 "--steps", "1", "--init-image", "chelsea"]) == 0
+    assert not [k for k, v in seen["args"].items() if isinstance(v, torch.Tensor) or (
+        isinstance(v, list) and any(isinstance(t, torch.Tensor) for t in v))]

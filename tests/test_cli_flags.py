@@ -230,7 +230,7 @@ def test_layers_really_run(tmp_path):
 
 
 def test_neural_style_names_of_size_and_steps():
-    args = cli._parser().parse_args(["stylize", "a", "b", "-o", "o.png", "--image-size", "96",
+    args = cli.build_parser().parse_args(["stylize", "a", "b", "-o", "o.png", "--image-size", "96",
                                      "--num-iterations", "7"])
     assert (args.size, args.steps) == (96, 7)
 
@@ -335,7 +335,7 @@ def test_lessons_into_a_file_is_refused(tmp_path, capsys):
 
 def test_lab_copies_then_opens_lesson_00(tmp_path, monkeypatch, capsys):
     seen = []
-    monkeypatch.setattr(cli, "_launch", lambda cmd, folder: seen.append((cmd, folder)) or 0)
+    monkeypatch.setattr(cli.course, "_launch", lambda cmd, folder: seen.append((cmd, folder)) or 0)
     assert main(["lab", str(tmp_path / "course"), "--no-browser"]) == 0
     (cmd, folder), = seen
     assert (folder / "00_start_here.ipynb").exists()
@@ -345,7 +345,7 @@ def test_lab_copies_then_opens_lesson_00(tmp_path, monkeypatch, capsys):
 
 
 def test_lab_into_a_file_is_refused(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "_launch", lambda cmd, folder: pytest.fail("must not start"))
+    monkeypatch.setattr(cli.course, "_launch", lambda cmd, folder: pytest.fail("must not start"))
     (tmp_path / "f").write_text("x")
     assert main(["lab", str(tmp_path / "f")]) == 2
     assert "is a file" in one_error_line(capsys)

@@ -1,0 +1,43 @@
+"""What several commands share: the help format, comma-separated lists, notes on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+
+class Help(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` shows each option's default, unless its help already says it or it is an on/off flag."""
+
+    def _get_help_string(self, action):
+        if "default" in (action.help or "") or action.nargs == 0 or action.required:
+            return action.help
+        return super()._get_help_string(action)
+
+
+def show_note(message, category, filename, lineno, file=None, line=None):
+    print(f"nst-course: note: {message}", file=sys.stderr)
+
+
+def split(text: str, flag: str) -> list[str]:
+    """``"a.jpg,b.jpg"`` -> ``["a.jpg", "b.jpg"]`` (an existing file whose name holds a comma stays whole)."""
+    if Path(text).exists():
+        return [text]
+    items = [s.strip() for s in text.split(",")]
+    if not all(items):
+        raise ValueError(f"{flag} {text!r} has an empty item; separate the names by single commas.")
+    return items
+
+
+def numbers(text: str, flag: str, kind=float) -> list:
+    """Comma-separated finite numbers of ``kind``."""
+    try:
+        values = [kind(v) for v in split(text, flag)]
+    except ValueError:
+        raise ValueError(f"{flag} takes comma-separated {'whole ' if kind is int else ''}numbers, "
+                         f"not {text!r}.") from None
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"{flag} {text!r}: every number must be finite.")
+    return values
