@@ -13,7 +13,6 @@ Introduced in notebooks/04_loss_weighting.ipynb.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 import torch
 
 from .config import CONTENT_LAYERS, STYLE_LAYERS, Init
+from .images import png_bytes
 from .losses import LayerWeights, gatys_ratio
 from .objective import Objective
 from .optimize import stylize
@@ -235,16 +235,6 @@ def classify_quadrants(runs: Mapping[str, Run]) -> dict[str, str]:
     return {d: QUADRANTS[c[d], s[d]] for d in runs}
 
 
-def _png(image, width: int) -> bytes:
-    from .images import tensor_to_pil
-
-    pil = tensor_to_pil(image)
-    pil = pil.resize((width, max(1, round(pil.height * width / pil.width))))
-    buf = io.BytesIO()
-    pil.save(buf, format="PNG")
-    return buf.getvalue()
-
-
 class WeightExplorer:
     """Sliders over precomputed runs: style weight and style-layer set; instant, no optimisation.
 
@@ -264,7 +254,8 @@ class WeightExplorer:
         self.runs = dict(runs)
         self.labels = list(dict.fromkeys(k[0] for k in self.runs))
         self.weights = sorted({k[1] for k in self.runs})
-        self._pngs = {k: _png(r.image, width) for k, r in self.runs.items()}  # once, up front
+        # once, up front
+        self._pngs = {k: png_bytes(r.image, width, smooth=True) for k, r in self.runs.items()}
         self.weight_slider = widgets.SelectionSlider(
             options=[(f"{w:g}", w) for w in self.weights], value=self.weights[len(self.weights) // 2],
             description="style weight β", continuous_update=True,

@@ -20,6 +20,7 @@ Three rules, used by every command that writes a file:
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -161,3 +162,12 @@ def save_or_fallback(save, path, overwrite: bool = False) -> tuple[Path, str | N
             continue
         return other, f"{reason}; the result was saved as {other} instead."
     raise OutputError(f"{reason}, and saving to {' or '.join(map(str, candidates))} failed too.")
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks (weights, downloads: one helper)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -28,7 +28,7 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import samples
-from .files import write_atomic
+from .files import sha256_file, write_atomic
 
 #: Refuse images larger than this many pixels (a 64 MP photo is already huge).
 MAX_PIXELS = 64_000_000
@@ -363,27 +363,19 @@ def fetch_url(url: str, sha256: str | None = None, *, deadline: float = DOWNLOAD
     """
     base = url.rstrip("/").rsplit("/", 1)[-1].split("?")[0][-80:] or "download"
     path = cache_dir() / f"{hashlib.sha256(url.encode()).hexdigest()[:8]}-{base}"  # one per URL
-    if path.is_file() and (sha256 is None or _sha256(path) == sha256):
+    if path.is_file() and (sha256 is None or sha256_file(path) == sha256):
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
 
     def download_and_verify(tmp: Path) -> None:
         _download(url, tmp, deadline, timeout)
-        if sha256 is not None and _sha256(tmp) != sha256:
+        if sha256 is not None and sha256_file(tmp) != sha256:
             raise ImageError(f"{url} did not match its recorded sha256; nothing was cached: the "
                              "file changed upstream or was corrupted on the way.")
         open_image(tmp, name=url)  # decodes: a web page or a cut-off file is refused here
 
     write_atomic(path, download_and_verify, overwrite=True)
     return path
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _download(url: str, dest: Path, deadline: float, timeout: float) -> None:
@@ -438,3 +430,38 @@ def _ssl_context():
     except ImportError:
         return ssl.create_default_context()
     return ssl.create_default_context(cafile=certifi.where())
+
+
+def png_bytes(img, width: int | None = None, smooth: bool = False) -> bytes:
+    """PNG bytes of a tensor ``(1, 3, H, W)``/``(3, H, W)``, a map ``(H, W)``, an array or PIL
+    (the one encoder of the widgets, the explorer and the live preview).
+
+    ``width``: resized to it (height in proportion), nearest-neighbour, or smoothly with
+    ``smooth=True``. A one-channel map is colour-mapped over its own range.
+    """
+    import io
+
+    if isinstance(img, Image.Image):
+        pil = img.convert("RGB")
+    else:
+        if isinstance(img, torch.Tensor):
+            img = img.detach().float().cpu()
+            img = img[0] if img.dim() == 4 else img
+            img = img.permute(1, 2, 0).numpy() if img.dim() == 3 else img.numpy()
+        arr = np.asarray(img, dtype=np.float32)
+        if arr.ndim == 3 and arr.shape[-1] == 1:
+            arr = arr[..., 0]
+        if arr.ndim == 2:  # one feature map: scale to its own range, colour-map it
+            from matplotlib import colormaps
+
+            arr = (arr - arr.min()) / (arr.max() - arr.min() + 1e-8)
+            arr = colormaps["magma"](arr)[..., :3]
+        if arr.max() > 1.0:
+            arr = arr / 255.0
+        pil = Image.fromarray((np.clip(arr, 0, 1) * 255 + 0.5).astype(np.uint8))
+    if width:
+        resample = Image.BICUBIC if smooth else Image.NEAREST
+        pil = pil.resize((width, max(1, round(pil.height * width / pil.width))), resample)
+    buf = io.BytesIO()
+    pil.save(buf, format="PNG")
+    return buf.getvalue()

@@ -17,11 +17,11 @@ one-line note. Outputs, execution counts and stored widget state are cleared.
 from __future__ import annotations
 
 import ast
-import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
+
+from .files import write_atomic
 
 SOLUTION = "solution"
 MARKDOWN_STUB = "*The solution is not part of the student copy: try it yourself first.*"
@@ -135,18 +135,11 @@ def student_notebook(nb):
 
 # --------------------------------------------------------------------------- copying
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Temporary file in the same folder, then rename: a failure never leaves half a notebook."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+def _write_bytes(path: Path, data: bytes, overwrite: bool) -> None:
+    """``data`` into ``path`` atomically (:func:`nst_course.files.write_atomic`): a failure never
+    leaves half a notebook, and a file that appears meanwhile is kept unless ``overwrite``."""
+    write_atomic(path, lambda tmp: Path(tmp).write_bytes(data), overwrite=overwrite)
 
 
 def copy_lessons(dest, student: bool = False, *, src=None, overwrite: bool = False) -> list[Path]:
@@ -186,8 +179,8 @@ def copy_lessons(dest, student: bool = False, *, src=None, overwrite: bool = Fal
         if path.suffix == ".ipynb" and student:
             nb = student_notebook(nbformat.read(str(path), as_version=4))
             nbformat.validate(nb)
-            _write_atomic(target, (nbformat.writes(nb) + "\n").encode())
+            _write_bytes(target, (nbformat.writes(nb) + "\n").encode(), overwrite)
         else:
-            _write_atomic(target, path.read_bytes())
+            _write_bytes(target, path.read_bytes(), overwrite)
         written.append(target)
     return written

