@@ -2,20 +2,50 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import nbformat
 
+from nst_course.lessons import lesson_files
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-LESSON_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 TITLE_RE = re.compile(r"^#\s+(\d\d)\s*[—–-]+\s*(.+?)\s*$")
 
 
 def lessons(folder: Path = NOTEBOOKS) -> list[Path]:
-    """The numbered lessons ``NN_name.ipynb`` in ``folder``, in order."""
-    return sorted(p for p in Path(folder).glob("*.ipynb") if LESSON_RE.match(p.name))
+    """The numbered lessons ``NN_name.ipynb`` in ``folder``, in order (the package's one list:
+    :func:`nst_course.lessons.lesson_files`, read from the files)."""
+    return lesson_files(folder)
+
+
+def run_notebook(nb, folder: Path | str, env: dict, timeout: float | None = None, **client) -> None:
+    """Execute ``nb`` in place in a fresh kernel working in ``folder``, with the environment
+    variables ``env`` set (None: removed) for that kernel only; cells with nbval's
+    ``NBVAL_RAISES_EXCEPTION`` get nbclient's ``raises-exception`` tag. ``client``: more
+    ``NotebookClient`` arguments. Used by build_site.py and time_lessons.py."""
+    from nbclient import NotebookClient
+
+    for cell in nb.cells:  # nbclient knows the tag, not nbval's comment
+        if "NBVAL_RAISES_EXCEPTION" in source(cell) and "raises-exception" not in tags(cell):
+            cell.metadata.setdefault("tags", []).append("raises-exception")
+    saved = {k: os.environ.get(k) for k in env}
+
+    def put(values):
+        for key, value in values.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    put(env)
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(folder)}}, **client).execute()
+    finally:
+        put(saved)
 
 
 def source(cell) -> str:

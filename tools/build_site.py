@@ -144,8 +144,6 @@ def exporter(slides: bool):
 
 def execute(path: Path, cache: Path, fast: bool):
     """The executed lesson; outputs come from ``cache`` while the lesson's code is unchanged."""
-    from nbclient import NotebookClient
-
     cache.mkdir(parents=True, exist_ok=True)
     done = cache / path.name
     if done.exists():
@@ -159,24 +157,11 @@ def execute(path: Path, cache: Path, fast: bool):
                 nb.metadata["widgets"] = old.metadata["widgets"]
             return nb
     nb = L.read(path)
-    for cell in nb.cells:  # nbclient knows the tag, not nbval's comment
-        if "NBVAL_RAISES_EXCEPTION" in L.source(cell):
-            cell.metadata.setdefault("tags", []).append("raises-exception")
-    saved = {k: os.environ.get(k) for k in ("NST_COURSE_FAST", "MPLBACKEND")}
-    if fast:
-        os.environ["NST_COURSE_FAST"] = "1"
-    os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend draws the figures
     t0 = time.perf_counter()
-    try:  # describe_figures: every figure's PNG carries alt text from its titles
-        NotebookClient(nb, timeout=None, kernel_name="python3", store_widget_state=True,
-                       extra_arguments=[f"--IPKernelApp.exec_lines={FIGURE_HOOK}"],
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    # the kernel's inline backend draws the figures; describe_figures gives each PNG alt text
+    L.run_notebook(nb, path.parent, {"NST_COURSE_FAST": "1" if fast else os.environ.get("NST_COURSE_FAST"),
+                                     "MPLBACKEND": None},
+                   store_widget_state=True, extra_arguments=[f"--IPKernelApp.exec_lines={FIGURE_HOOK}"])
     print(f"executed {path.name} in {time.perf_counter() - t0:.0f} s", flush=True)
     nb.metadata["nst_build"] = BUILD_VERSION
     nbformat.write(nb, str(done))

@@ -12,15 +12,14 @@ Timings are only worth publishing from a quiet machine (nothing else running).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import _lessons as L
+from nst_course.config import MODES
 
-MODES = ("full", "demo", "fast")
+import _lessons as L
 
 
 def run_lesson(path: Path, mode: str, timeout: float | None = None, keep: Path | None = None,
@@ -28,42 +27,23 @@ def run_lesson(path: Path, mode: str, timeout: float | None = None, keep: Path |
     """``(seconds, None)``, or ``(seconds, error)`` when a cell failed, for one execution of
     ``path`` in ``mode`` in a fresh kernel working in a temporary folder; ``keep``: a folder
     where the executed notebook is written (same file name)."""
-    from nbclient import NotebookClient
-
     nb = L.read(path)
-    for cell in nb.cells:  # nbclient knows the tag, not nbval's comment
-        if "NBVAL_RAISES_EXCEPTION" in L.source(cell):
-            cell.metadata.setdefault("tags", []).append("raises-exception")
     env = {"NST_COURSE_MODE": mode, "NST_COURSE_FAST": "1" if mode == "fast" else None,
            "TQDM_DISABLE": "1", "MPLBACKEND": None}  # the kernel's inline backend draws, as for a learner
-    saved = _set_env(env)
     error = None
     with tempfile.TemporaryDirectory(prefix="time-lessons-") as folder:
         t0 = time.perf_counter()
         try:
-            NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                           resources={"metadata": {"path": folder}}).execute()
+            L.run_notebook(nb, folder, env, timeout=timeout)
         except Exception as e:  # a failing cell: report it, time the rest of the lessons
             error = f"{type(e).__name__}: {str(e).strip().splitlines()[-1][:200] if str(e).strip() else ''}"
         seconds = time.perf_counter() - t0
-    _set_env(saved)
     if keep is not None:
         import nbformat
 
         keep.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, str(keep / path.name))
     return seconds, error
-
-
-def _set_env(values: dict) -> dict:
-    """Set (None: remove) environment variables, inherited by kernels; returns the old values."""
-    old = {k: os.environ.get(k) for k in values}
-    for key, value in values.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    return old
 
 
 def lesson_name(path: Path) -> str:
