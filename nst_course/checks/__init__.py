@@ -1,0 +1,28 @@
+"""Checkers for the coding exercises: your function against the package's, on random tensors.
+
+Each checker prints what it tried and, when something is off, *what* is off
+(shape, normalisation, batch handling, transposition), in the spirit of
+nn-zero-to-hero's ``cmp()`` (exact / approximate / maxdiff) and CS231n's
+relative error. It returns True when the function passes. A stub that raises
+``NotImplementedError`` or returns None is reported as "not yet solved"; any
+other input a learner can type (a value instead of a function, a crash, NaN,
+the wrong type) gets one sentence about that input, never a traceback.
+
+Where each is used: :func:`check_gram_matrix`, :func:`check_style_loss`:
+notebooks/03_gram_matrices.ipynb; :func:`check_stop_when_flat`:
+notebooks/05_gatys_optimization.ipynb; :func:`check_adain` and the
+"write it yourself" checkers: notebooks/06_beyond_gatys.ipynb.
+
+One module per lesson's checkers (:mod:`.gram`, :mod:`.stopping`, :mod:`.adain`,
+:mod:`.yourself`) on shared machinery (:mod:`._core`); the lessons import them from here.
+"""
+
+from ._core import NOT_SOLVED, cmp, rel_error
+from .adain import check_adain
+from .gram import check_gram_matrix, check_style_loss
+from .stopping import check_stop_when_flat
+from .yourself import check_content_loss, check_optimisation_loop, check_tv_loss
+
+__all__ = ["NOT_SOLVED", "check_adain", "check_content_loss", "check_gram_matrix",
+           "check_optimisation_loop", "check_stop_when_flat", "check_style_loss", "check_tv_loss",
+           "cmp", "rel_error"]
