@@ -1,0 +1,158 @@
+"""How fast is one Gatys step here? ``nst-course bench`` (also ``python -m nst_course.bench``).
+
+For each size it times a step of :func:`~nst_course.stylize` (as it runs by
+default: ``precision="auto"``, and again with ``precision="float32"``) and, in
+the same run and interleaved with them (plain, ours, ours fp32, plain, ...), a
+step of a *plain* tutorial-style implementation: NCHW float32, VGG19 cut after
+the last loss layer, targets precomputed, L-BFGS. All use the same weights,
+layers (conv4_2 / conv1_1...conv5_1) and losses. It prints seconds per step
+(median), effective GFLOP/s (conv FLOPs of the forward pass plus the backward
+pass to the input), the machine's conv peak (one 3x3 conv, channels_last, in
+float32 and bfloat16) and the peak memory of each (a fresh process per
+measurement), then AdaIN at 512x512 (a new style and the same style again, with
+GFLOP/s). ``--markdown`` prints the README's table (date, processor, threads and torch
+in its caption), ``--update-readme README.md`` writes it between the README's markers;
+``--sweep`` runs :func:`time_to_quality_sweep` instead. Not a test: numbers depend on the
+machine and on whatever else runs on it.
+
+The pieces, one concept each: :mod:`.plain` (the reference), :mod:`.timing`, :mod:`.sweep`,
+:mod:`.tables` (the README's tables, shared with ``tools/``); the command line is here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import torch
+
+from .plain import PlainNST
+from .sweep import SWEEP_PAIRS, SWEEP_WEIGHTS, full_size_steps, sweep_lines, time_to_quality_sweep
+from .tables import MARKERS, TABLE_HEADER, between_markers, markdown, parse_markdown, processor, update_readme
+from .timing import (
+    ASPECT,
+    IMPLS,
+    adain_gflop,
+    conv_peak,
+    images,
+    peak_memory_mb,
+    peak_rss_mb,
+    run,
+    step_gflop,
+    time_adain,
+)
+
+__all__ = ["ASPECT", "IMPLS", "MARKERS", "SWEEP_PAIRS", "SWEEP_WEIGHTS", "TABLE_HEADER", "PlainNST",
+           "adain_gflop", "between_markers", "conv_peak", "full_size_steps", "images", "main", "markdown",
+           "parse_markdown", "peak_memory_mb", "peak_rss_mb", "processor", "run", "step_gflop",
+           "sweep_lines", "time_adain", "time_to_quality_sweep", "update_readme"]
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="nst-course bench", description=__doc__.split("\n")[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024], help="image widths")
+    p.add_argument("--steps", type=int, default=3, help="timed steps per run (after 1 warm-up)")
+    p.add_argument("--rounds", type=int, default=2, help="runs of each implementation, interleaved")
+    p.add_argument("--no-memory", action="store_true", help="skip the peak-memory processes")
+    p.add_argument("--json", help="also write the numbers to this file")
+    p.add_argument("--markdown", action="store_true", help="also print the README's table (markdown)")
+    p.add_argument("--update-readme", metavar="README", help="write that table into this file, between "
+                   "<!-- bench:begin --> and <!-- bench:end -->")
+    p.add_argument("--from-json", metavar="FILE", help="no measuring: the numbers of an earlier --json "
+                   "(with --sweep: of an earlier --sweep --json)")
+    p.add_argument("--sweep", action="store_true", help="instead: time to quality, single-scale vs "
+                   "coarse-to-fine, for each sample pair and style weight (~1 h at 512 px; "
+                   "--update-readme writes it between <!-- sweep:begin --> and <!-- sweep:end -->)")
+    p.add_argument("--sweep-size", type=int, default=512, help="the sweep's image long side")
+    p.add_argument("--sweep-steps", type=int, default=300, help="the sweep's steps per run")
+    p.add_argument("--sweep-weights", type=float, nargs="+", default=list(SWEEP_WEIGHTS),
+                   help="the sweep's style weights")
+    a = p.parse_args(argv)
+    try:
+        _check_args(a)
+        if a.update_readme:  # its markers are there before minutes of measuring
+            between_markers(open(a.update_readme, encoding="utf-8").read(), "sweep" if a.sweep else "bench")
+    except (ValueError, OSError) as e:  # refused before the benchmark, in one line
+        print(f"nst-course bench: error: {e}", file=sys.stderr)
+        return 2
+    if a.sweep:
+        return _main_sweep(a)
+    if a.from_json:
+        from pathlib import Path
+
+        res = json.loads(Path(a.from_json).read_text())
+    else:
+        res = run(a.sizes, a.steps, a.rounds, not a.no_memory)
+    if a.markdown or a.update_readme:
+        table = markdown(res, res.get("command") or "nst-course bench --sizes " + " ".join(map(str, a.sizes)))
+        if a.markdown:
+            print(table)
+        if a.update_readme:
+            update_readme(a.update_readme, table)
+    if a.json:
+        res["command"] = "nst-course bench --sizes " + " ".join(map(str, a.sizes))
+        from ..files import write_atomic
+
+        write_atomic(a.json, lambda tmp: tmp.write_text(json.dumps(res, indent=1)), overwrite=True)
+    return 0
+
+
+def _main_sweep(a) -> int:
+    """``nst-course bench --sweep``: :func:`time_to_quality_sweep`, its table, README and JSON;
+    with ``--from-json`` the table of an earlier ``--sweep --json`` (measured columns from the
+    file, the ``auto`` column from the code as it is now)."""
+    if a.from_json:
+        from pathlib import Path
+
+        res = json.loads(Path(a.from_json).read_text())
+        size, steps, rows, caption = res["size"], res["steps"], res["rows"], res["caption"]
+        lines = sweep_lines(rows, size, steps)
+        print("\n".join(lines))
+    else:
+        lines = []
+
+        def out(line):
+            print(line, flush=True)
+            lines.append(line)
+
+        command = (f"nst-course bench --sweep --sweep-size {a.sweep_size} --sweep-steps "
+                   f"{a.sweep_steps} --sweep-weights " + " ".join(f"{w:g}" for w in a.sweep_weights))
+        rows = time_to_quality_sweep(SWEEP_PAIRS, a.sweep_weights, a.sweep_size, a.sweep_steps, out=out)
+        caption = (f"Measured {time.strftime('%Y-%m-%d')} on {processor()}, {torch.get_num_threads()} "
+                   f"threads, torch {torch.__version__}: `{command}` ({lines[0]}).")
+        rows = [{k: v for k, v in r.items() if k != "images"} for r in rows]
+    if a.update_readme:
+        update_readme(a.update_readme, "\n".join([caption, ""] + lines[1:]), "sweep")
+    if a.json and not a.from_json:
+        from ..files import write_atomic
+
+        res = {"caption": caption, "size": a.sweep_size, "steps": a.sweep_steps, "rows": rows}
+        write_atomic(a.json, lambda tmp: tmp.write_text(json.dumps(res, indent=1)), overwrite=True)
+    return 0
+
+
+def _check_args(a) -> None:
+    """Sizes, steps, rounds and the JSON path, checked before minutes of benchmarking."""
+    import math
+
+    from .. import budget
+    from ..files import check_writable
+    from ..images import MIN_SIDE
+
+    smallest = math.ceil(MIN_SIDE / ASPECT)  # the height, 3/4 of the width, needs MIN_SIDE px
+    for width in a.sizes:
+        if width < smallest:
+            raise ValueError(f"--sizes must be at least {smallest} (the height is 3/4 of it and "
+                             f"VGG19 needs {MIN_SIDE} px), got {width}.")
+        budget.check_memory(round(width * ASPECT), width, flag="--sizes")
+    for flag in ("steps", "rounds"):
+        if getattr(a, flag) < 1:
+            raise ValueError(f"--{flag} must be at least 1, got {getattr(a, flag)}.")
+    if a.json:
+        check_writable(a.json, force=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
