@@ -21,9 +21,9 @@ measured with ``nst-course bench``):
 
 from __future__ import annotations
 
-import copy
 import weakref
 from collections.abc import Callable, Sequence
+from copy import deepcopy
 
 import torch
 from torch import nn
@@ -107,12 +107,13 @@ class FastVGG19(nn.Module):
 
     ``net(x, layers)`` returns float32 NCHW features like the plain network;
     :meth:`native` returns them as computed (``channels_last``, the network's dtype:
-    what the objectives read, no copies); :meth:`run` is the plain ``run``.
+    what the objectives read, no copies); :meth:`run` is the plain ``run``. ``copy=False``
+    converts ``plain`` itself (it must not be used as a plain network afterwards).
     """
 
-    def __init__(self, plain: nn.Module, dtype: torch.dtype = torch.float32):
+    def __init__(self, plain: nn.Module, dtype: torch.dtype = torch.float32, copy: bool = True):
         super().__init__()
-        net = copy.deepcopy(plain).to(memory_format=torch.channels_last)
+        net = (deepcopy(plain) if copy else plain).to(memory_format=torch.channels_last)
         net.convs[1:].to(dtype)
         for k in range(1, len(net.convs)):
             net.convs[k] = _CastIn(net.convs[k])

@@ -64,8 +64,8 @@ class VGG19(nn.Module):
 
     ``model(x, layers)`` with ``x`` of shape ``(N, 3, H, W)`` in ``[0, 1]`` returns
     ``{name: tensor (N, C, H', W')}`` and stops after the deepest requested layer.
-    This is the plain network; :func:`load_vgg` with ``precision`` other than
-    ``"float32"`` hands back the same weights converted by :mod:`nst_course.speed`.
+    This is the plain network; :func:`load_vgg` with a ``precision`` hands back the same
+    weights converted by :mod:`nst_course.speed`.
     """
 
     def __init__(self, weights: Weights = "gatys", pooling: str = "max", padding: str = "zeros",
@@ -160,20 +160,21 @@ def _cached(weights: str, pooling: str, padding: str, device: str) -> VGG19:
 
 @lru_cache(maxsize=8)
 def _cached_fast(weights: str, pooling: str, padding: str, device: str, dtype: torch.dtype) -> FastVGG19:
-    return FastVGG19(_cached(weights, pooling, padding, device), dtype)
+    # converted from a network of its own: no second copy of the weights stays in memory
+    return FastVGG19(VGG19(weights, pooling, padding).to(device), dtype, copy=False)
 
 
 def load_vgg(weights: Weights = "gatys", pooling: str = "max", padding: str = "zeros",
-             device: Device = None, precision: Precision = "float32") -> VGG19 | FastVGG19:
-    """A frozen :class:`VGG19` on ``device``, built once per process and shared.
+             device: Device = None, precision: Precision | None = None) -> VGG19 | FastVGG19:
+    """A frozen VGG19 on ``device``, built once per process and shared.
 
-    ``precision``: ``"float32"`` (default): the plain network, exact features to look at.
-    ``"bfloat16"`` or ``"auto"`` (what the optimisers use; see
+    ``precision=None`` (default): the plain :class:`VGG19`, exact features to look at.
+    ``"float32"``, ``"bfloat16"`` or ``"auto"`` (what the optimisers use; see
     :func:`nst_course.config.get_dtype`): the same weights converted for speed
-    (:class:`~nst_course.speed.FastVGG19`; called like the plain one, float32 features).
+    (:class:`~nst_course.speed.FastVGG19`, called like the plain one, float32 features).
     """
     device = get_device(device)
-    if precision == "float32":
+    if precision is None:
         return _cached(weights, pooling, padding, str(device))
     return _cached_fast(weights, pooling, padding, str(device), get_dtype(precision, device))
 
