@@ -137,8 +137,11 @@ def student_notebook(nb):
 
 def _write_atomic(path: Path, data: bytes) -> None:
     """Temporary file in the same folder, then rename: a failure never leaves half a notebook."""
+    from .files import current_umask
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~current_umask())  # a shared course folder must be readable
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
