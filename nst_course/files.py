@@ -76,6 +76,7 @@ def write_atomic(path, write, overwrite: bool = False) -> Path:
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
     os.close(fd)
     tmp = Path(tmp_name)
+    os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp's 0600 would survive the rename
     try:
         write(tmp)
         _fsync(tmp)
@@ -87,6 +88,13 @@ def write_atomic(path, write, overwrite: bool = False) -> Path:
         tmp.unlink(missing_ok=True)
     _fsync_folder(path.parent)
     return path
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting and restoring it), so saves get a normal file's mode."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _link_new(tmp: Path, path: Path) -> None:
