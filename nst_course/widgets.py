@@ -81,7 +81,8 @@ def answer_keys() -> list[dict]:
 
     One dict per exercise: ``{"kind": "sorting" | "matching", "keys": [[str, ...], ...],
     "answer_set": [str, ...] | None}``. ``keys``: the answer in the order the images are shown
-    (sorting: the letters, and the titles if given; matching: one description per image).
+    (sorting: the letters in the right order, and the titles of the images as shown, if
+    given; matching: one description per image as shown).
     ``answer_set``: for a matching quiz whose options include descriptions no image has, the
     descriptions used (naming them gives part of the answer away), else None.
     """
@@ -416,9 +417,8 @@ class SortingExercise(_Exercise):
 
     def _answer_keys(self) -> dict:
         keys = [list(self.answer)]
-        if self.titles is not None:
-            what = dict(zip(self.labels, self.titles))
-            keys.append([str(what[ch]) for ch in self.answer])
+        if self.titles is not None:  # what each shown image is, in the order shown
+            keys.append([str(t) for t in self.titles])
         return {"kind": "sorting", "keys": keys, "answer_set": None}
 
 
