@@ -29,7 +29,7 @@ def add_parser(sub) -> None:
 
 
 def _copy_course(folder: Path, student: bool, force: bool) -> None:
-    from ..lessons import copy_lessons, lesson_files
+    from ..lessons import copy_lessons, lesson_files, lessons_dir
 
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"{folder} is a file; give a folder for the lessons.")
@@ -47,6 +47,13 @@ def _copy_course(folder: Path, student: bool, force: bool) -> None:
     if kept:
         print(f"Kept {len(kept)} already in {folder} as they are (your changes stay; --force "
               "replaces them): " + ", ".join(kept))
+        src = lessons_dir()
+        differ = [n for n in kept if not student and (src / n).is_file()
+                  and (src / n).read_bytes() != (folder / n).read_bytes()]
+        if differ:
+            print(f"  {len(differ)} of them differ from this version of the course (your edits and "
+                  "outputs, or an older lesson): rename one to get the current lesson there: "
+                  + ", ".join(differ))
 
 
 def run_lessons(args) -> int:

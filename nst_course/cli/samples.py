@@ -16,7 +16,12 @@ def run(args) -> int:
     print("Styles (drawn by nst_course, offline):")
     for name, what in samples.GENERATED.items():
         print(f"  {name:16} {what}")
+    print("Paintings (public domain, bundled: offline):")
+    for name, p in samples.PAINTINGS.items():
+        if p.bundled:
+            print(f"  {name:16} {p.title}, {p.artist}, {p.year}")
     print("Paintings (public domain, downloaded on first use):")
     for name, p in samples.PAINTINGS.items():
-        print(f"  {name:16} {p.title}, {p.artist}, {p.year}")
+        if not p.bundled:
+            print(f"  {name:16} {p.title}, {p.artist}, {p.year}")
     return 0
