@@ -12,9 +12,12 @@ In class, nothing is given away: stored widget state keeps empty feedback and un
 choices (:func:`scrub_widget_state`), and cells tagged ``solution`` sit in a closed
 ``<details>`` (on a later fragment in the slides). Every figure gets alt text from its
 titles (``nst_course.plotting.describe_figures`` runs in the kernel) or from the cell's
-``alt`` metadata field. Slides: arrows visit every slide (``navigationMode: linear``),
-code wraps, figures fit the slide, long plumbing code is hidden; no font or script is
-fetched from outside the folder.
+``alt`` metadata field. Slides (1280x720): arrows visit every slide (``navigationMode:
+linear``); cells too long for one slide are cut into sub-slides (``slides_metadata.fit_cells``);
+code keeps its lines and indentation (a smaller font, then a sideways scrollbar); a slide still
+too tall says "more below" and Space/Down scroll it before moving on; figures fit the slide;
+long plumbing code is hidden; no font or script is fetched from outside the folder. Stored
+widgets say that they need a running notebook (:func:`label_static_widgets`).
 
     python tools/build_site.py html   [--out site]   [--fast] [--no-execute] [LESSON ...]
     python tools/build_site.py slides [--out slides] [--fast] [--no-execute] [LESSON ...]
@@ -81,6 +84,7 @@ SLIDES_CSS = """
 .reveal .jp-InputPrompt, .reveal .jp-OutputPrompt { display: none; }
 .reveal .slides section.nst-more::after { content: "▼ more below: Space or ↓ scrolls"; position: sticky;
   bottom: 0; display: block; text-align: center; font-size: 16px; color: #444; padding: 4px;
+  height: 30px; margin-top: -30px; box-sizing: border-box;  /* takes no room: the slide's height stays */
   background: linear-gradient(transparent, #fff 45%); }
 .reveal .jupyter-widgets select { width: auto !important; min-width: 4.5em; max-width: 100%;
   flex: 0 0 auto !important; }
@@ -92,7 +96,7 @@ SLIDES_CSS = """
 .reveal .jupyter-widgets.widget-inline-hbox { height: auto; align-items: center; line-height: 1.4; }
 .reveal .jupyter-widgets select {
   height: auto !important; min-height: 1.7em; font-size: 18px; line-height: 1.4;
-  padding: 2px 4px; margin: 0; color: #222; }
+  padding: 2px 24px 2px 4px; margin: 0; color: #222; }  /* the arrow sits in the right padding */
 .reveal .MathJax_CHTML { white-space: normal; }
 .reveal .jp-RenderedMarkdown { font-size: 22px; line-height: 1.45; }
 .reveal .jp-RenderedMarkdown h1 { font-size: 48px; } .reveal .jp-RenderedMarkdown h2 { font-size: 38px; }

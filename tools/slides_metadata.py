@@ -10,7 +10,9 @@ Rules, first match wins (a tag named after a slide type, e.g. ``subslide``, over
 - a cell that would overflow the current slide (about 22 lines of text, a figure counts as 14)
   -> ``subslide``; anything else -> ``-`` (continues the current slide)
 
-Idempotent: the result depends only on the cells' sources and tags.
+Idempotent: the result depends only on the cells' sources and tags. At build time
+:func:`fit_cells` cuts what still would not fit (long code, a title with its lists) into
+sub-slides of the deck; the notebooks keep their cells.
 
     python tools/slides_metadata.py            # rewrite notebooks/
     python tools/slides_metadata.py --check    # exit 1 if anything would change
@@ -26,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _lessons as L  # noqa: E402
 
 TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
-BUDGET = 22  # lines that fit on a 960x700 reveal.js slide
+BUDGET = 22  # lines that fit on a 1280x720 reveal.js slide (build_site.SLIDE_SIZE)
 FIGURE = re.compile(r"show_images|show_feature_maps|plt\.|imshow|\.plot\(|display\(|show_gram|Image\(|"
                     r"SortingExercise|MatchingExercise|Explorer|interact")
 NOTES = re.compile(r"^\s*(\*\*)?(lecturer|note for the lecturer|speaker notes?)\b", re.IGNORECASE)
