@@ -132,6 +132,7 @@ def test_every_slide_fits_the_screen(decks):
 
 def test_long_cells_are_cut_into_sub_slides_at_build_time():
     import nbformat
+
     import slides_metadata
 
     code = "\n\n".join(f"def f{k}(x):\n    y = x + {k}\n    return y" for k in range(12))

@@ -62,14 +62,21 @@ details.nst-solution > summary, details.nst-answer > summary {
   cursor: pointer; font-weight: bold; font-family: var(--nst-font); }
 """
 SITE_CSS = ":root { --nst-font: var(--jp-content-font-family); }"
-#: widget images (drawn by the widget manager after load) get a description from their box
+#: widget images (drawn by the widget manager after load) get a description from their box;
+#: stored widgets' controls are disabled (nothing answers them without a kernel)
 WIDGET_ALT_JS = """
-new MutationObserver(() => document.querySelectorAll('.jupyter-widgets img:not([alt])').forEach(img => {
-  const box = img.closest('.widget-box'), text = box ? box.innerText.trim().split('\\n')[0] : '';
-  img.alt = text ? `picture ${text.slice(0, 80)} (interactive exercise)` : 'picture in an interactive widget';
-})).observe(document.documentElement, {childList: true, subtree: true});
+new MutationObserver(() => {
+  document.querySelectorAll('.jupyter-widgets img:not([alt])').forEach(img => {
+    const box = img.closest('.widget-box'), text = box ? box.innerText.trim().split('\\n')[0] : '';
+    img.alt = text ? `picture ${text.slice(0, 80)} (interactive exercise)`
+                   : 'picture in an interactive widget';
+  });
+  // no kernel behind a stored widget: its controls are shown as they start, and disabled
+  document.querySelectorAll('.nst-static-widget :is(select, button, input, textarea):not([disabled])')
+    .forEach(e => { e.disabled = true; e.title = 'needs a running notebook (JupyterLab)'; });
+}).observe(document.documentElement, {childList: true, subtree: true});
 """
-#: slides: one font, wrapped code, figures within the slide
+#: slides: one font, code in its own lines, figures within the slide
 SLIDES_CSS = """
 :root { --nst-font: var(--jp-content-font-family); }
 .reveal { font-family: var(--nst-font); }
@@ -138,7 +145,8 @@ WIDGET_CSS = """
 .nst-widget-note { font-family: var(--nst-font); font-size: 15px; color: #555; font-style: italic;
   margin: .3em 0; }
 .nst-widget-note::before { content: "⚠ "; font-style: normal; }
-.nst-static-widget .jupyter-widgets { pointer-events: none; }
+.nst-static-widget :is(select, button, input, textarea):disabled { opacity: 1; cursor: not-allowed; }
+.nst-static-widget select:disabled { color: #222; }
 """
 
 
@@ -353,8 +361,8 @@ def finish_page(page: str, slides: bool) -> str:
 def label_static_widgets(soup) -> int:
     """Say on every stored widget that it needs a kernel, and let clicks pass it by.
 
-    The widget stays drawn from its stored state (the static picture of its start); its
-    controls ignore the mouse, so nothing looks like it answers. Returns how many were labelled.
+    The widget stays drawn from its stored state (the static picture of its start); the page's
+    script disables its controls, so nothing looks like it answers. Returns how many were labelled.
     """
     views = soup.select('script[type="application/vnd.jupyter.widget-view+json"]')
     for view in views:

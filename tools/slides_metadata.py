@@ -106,7 +106,7 @@ if __name__ == "__main__":
 # --- at build time: cells cut to fit one 1280x720 slide (the notebooks stay as they are) ---------
 
 CODE_LINES = 22  # lines of 16 px code that fit under a heading on a 720 px slide
-TEXT_LINES = 16  # rendered lines of 22 px text (about 110 characters each) on one slide
+TEXT_LINES = 18  # rendered lines of 22 px text (about 110 characters each) on one 720 px slide
 CHARS_PER_LINE = 110
 FENCE = re.compile(r"^\s*(```|~~~)")
 HTML_OPEN = re.compile(r"<(details|div|table|ul|ol|blockquote|section)\b", re.IGNORECASE)
@@ -159,16 +159,16 @@ def _markdown_parts(text: str, title: bool) -> list[tuple[str, str]]:
 
 
 def _code_parts(text: str) -> list[str]:
-    """A long code cell cut at blank lines between top-level statements into pieces of at most
-    about CODE_LINES lines (a piece without such a line stays whole)."""
+    """A long code cell cut at blank lines (between top-level statements where it can) into pieces
+    of about CODE_LINES lines or fewer; a stretch without a blank line stays whole."""
     lines, parts, cur = text.split("\n"), [], []
     for k, line in enumerate(lines):
         cur.append(line)
         rest = lines[k + 1:]
         if line.strip() or sum(1 for r in rest if r.strip()) < 4:
             continue
-        top = rest[0][:1] not in (" ", "\t", ")", "]", "}")
-        if (top and len(cur) >= CODE_LINES * 2 // 3) or len(cur) >= CODE_LINES:
+        top = rest[0][:1] not in (" ", "\t", ")", "]", "}")  # the next statement is a top-level one
+        if len(cur) >= CODE_LINES * 2 // 3 and (top or len(cur) + len(rest) > CODE_LINES + 4):
             parts.append("\n".join(cur).rstrip("\n"))
             cur = []
     if cur:
@@ -200,7 +200,7 @@ def fit_cells(nb) -> int:
                 part.source = text
                 if k:
                     part.metadata["slideshow"] = {"slide_type": new_kind}
-                    part.pop("id", None)
+                    part["id"] = f"{cell.get('id', 'cell')}-{k}"[-64:]
                 cells.append(part)
             added += len(pieces) - 1
         elif cell.cell_type == "code" and not cell.metadata.get("transient", {}).get("remove_source") \
@@ -214,7 +214,8 @@ def fit_cells(nb) -> int:
                     part.outputs, part.execution_count = [], None
                 if k:
                     part.metadata["slideshow"] = {"slide_type": "subslide"}
-                part.pop("id", None)
+                if not last:
+                    part["id"] = f"{cell.get('id', 'cell')}-{k}"[-64:]
                 cells.append(part)
             added += len(pieces) - 1
         else:
