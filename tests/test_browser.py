@@ -11,7 +11,8 @@ The tests skip only where /usr/bin/chromium is absent (`make test` installs it v
   request outside their folder blocked: any such request fails the test. The arrows visit every
   slide; no element sticks out of its slide or hides content in a scroll box; no figure is taller
   than the slide; widgets use the page's font; every image has a real description; the stored
-  widgets show no answer.
+  widgets show no answer and say that they need a running notebook. (Every deck's fit at
+  1280x720: tests/test_slides_fit.py.)
 * `make lab`'s command prints a URL that opens lesson 00 itself.
 
 Screenshots go to ``$NST_BROWSER_SHOTS`` (default /tmp/classroom/).
@@ -278,6 +279,14 @@ def _check_images_and_widgets(page, name):
     assert feedback and set(feedback) == {""}, f"{name}: stored feedback {feedback}"
     shown = page.locator("details.nst-solution[open], details[open]:not(details.nst-solution details)")
     assert shown.count() == 0, f"{name}: an answer is open"
+    # without a kernel the widgets answer nothing: each says so, drawn as stored, and ignores clicks
+    views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+    notes = page.locator(".nst-static-widget > .nst-widget-note", has_text="running notebook")
+    assert views and notes.count() == views, f"{name}: {notes.count()} of {views} widgets say they need one"
+    drawn = page.locator(".nst-static-widget .jupyter-widgets").count()
+    assert drawn >= views, f"{name}: {drawn} of {views} stored widgets are drawn"
+    live = page.locator(".nst-static-widget :is(select, button, input):not([disabled])").count()
+    assert live == 0, f"{name}: {live} controls of stored widgets look live"
 
 
 def test_site_page_offline_with_answers_closed(built):

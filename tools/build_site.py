@@ -12,9 +12,12 @@ In class, nothing is given away: stored widget state keeps empty feedback and un
 choices (:func:`scrub_widget_state`), and cells tagged ``solution`` sit in a closed
 ``<details>`` (on a later fragment in the slides). Every figure gets alt text from its
 titles (``nst_course.plotting.describe_figures`` runs in the kernel) or from the cell's
-``alt`` metadata field. Slides: arrows visit every slide (``navigationMode: linear``),
-code wraps, figures fit the slide, long plumbing code is hidden; no font or script is
-fetched from outside the folder.
+``alt`` metadata field. Slides (1280x720): arrows visit every slide (``navigationMode:
+linear``); cells too long for one slide are cut into sub-slides (``slides_metadata.fit_cells``);
+code keeps its lines and indentation (a smaller font, then a sideways scrollbar); a slide still
+too tall says "more below" and Space/Down scroll it before moving on; figures fit the slide;
+long plumbing code is hidden; no font or script is fetched from outside the folder. Stored
+widgets say that they need a running notebook (:func:`label_static_widgets`).
 
     python tools/build_site.py html   [--out site]   [--fast] [--no-execute] [LESSON ...]
     python tools/build_site.py slides [--out slides] [--fast] [--no-execute] [LESSON ...]
@@ -36,6 +39,7 @@ import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _lessons as L  # noqa: E402
+import slides_metadata  # noqa: E402
 
 NODE = Path(__file__).resolve().parent / "node_modules"
 STATIC = "_static"
@@ -43,6 +47,7 @@ MATHJAX_PARTS = ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js",
                  "jax/input/TeX", "jax/output/CommonHTML", "jax/element", "fonts/HTML-CSS/TeX/woff"]
 LINK = re.compile(r'href="((?:\./)?\d\d_[A-Za-z0-9_]+)\.ipynb(#[^"]*)?"')
 SOLUTION_SUMMARY = "Answer (try it yourself first)"
+SLIDE_SIZE = (1280, 720)  # reveal.js slide in CSS pixels: a 16:9 projector
 HIDE_INPUT_LINES = 3  # on slides, a cell showing a figure or widget hides code longer than this
 BUILD_VERSION = 2  # executed copies of an older build (no figure descriptions) are run again
 FIGURE_HOOK = "from nst_course.plotting import describe_figures; describe_figures()"
@@ -57,22 +62,39 @@ details.nst-solution > summary, details.nst-answer > summary {
   cursor: pointer; font-weight: bold; font-family: var(--nst-font); }
 """
 SITE_CSS = ":root { --nst-font: var(--jp-content-font-family); }"
-#: widget images (drawn by the widget manager after load) get a description from their box
+#: widget images (drawn by the widget manager after load) get a description from their box;
+#: stored widgets' controls are disabled (nothing answers them without a kernel)
 WIDGET_ALT_JS = """
-new MutationObserver(() => document.querySelectorAll('.jupyter-widgets img:not([alt])').forEach(img => {
-  const box = img.closest('.widget-box'), text = box ? box.innerText.trim().split('\\n')[0] : '';
-  img.alt = text ? `picture ${text.slice(0, 80)} (interactive exercise)` : 'picture in an interactive widget';
-})).observe(document.documentElement, {childList: true, subtree: true});
+new MutationObserver(() => {
+  document.querySelectorAll('.jupyter-widgets img:not([alt])').forEach(img => {
+    const box = img.closest('.widget-box'), text = box ? box.innerText.trim().split('\\n')[0] : '';
+    img.alt = text ? `picture ${text.slice(0, 80)} (interactive exercise)`
+                   : 'picture in an interactive widget';
+  });
+  // no kernel behind a stored widget: its controls are shown as they start, and disabled
+  document.querySelectorAll('.nst-static-widget :is(select, button, input, textarea):not([disabled])')
+    .forEach(e => { e.disabled = true; e.title = 'needs a running notebook (JupyterLab)'; });
+}).observe(document.documentElement, {childList: true, subtree: true});
 """
-#: slides: one font, wrapped code, figures within the slide
+#: slides: one font, code in its own lines, figures within the slide
 SLIDES_CSS = """
 :root { --nst-font: var(--jp-content-font-family); }
 .reveal { font-family: var(--nst-font); }
 .reveal h1, .reveal h2, .reveal h3, .reveal h4 { font-family: var(--nst-font); text-transform: none; }
-.reveal pre, .reveal code, .reveal .highlight pre { white-space: pre-wrap; overflow-wrap: anywhere; }
-.reveal .jp-Cell pre { box-sizing: border-box; max-width: 100%; margin: 0; }
-.reveal .slides section:not(.stack) { max-height: 100%; overflow-y: auto; overflow-x: hidden; }
-.reveal .jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+.reveal pre, .reveal code, .reveal .highlight pre, .reveal .jp-OutputArea-output pre {
+  white-space: pre; overflow-wrap: normal; word-break: normal; }
+.reveal .jp-Cell pre { box-sizing: border-box; max-width: 100%; margin: 0; overflow-x: auto; }
+.reveal .slides section:not(.stack) { height: 100%; max-height: 100%; overflow-y: auto; overflow-x: hidden;
+  box-sizing: border-box; scrollbar-gutter: stable; scrollbar-width: auto; scrollbar-color: #888 #eee; }
+.reveal .slides section::-webkit-scrollbar { width: 14px; }
+.reveal .slides section::-webkit-scrollbar-thumb { background: #888; border-radius: 7px; }
+.reveal .jp-InputPrompt, .reveal .jp-OutputPrompt { display: none; }
+.reveal .slides section.nst-more::after { content: "▼ more below: Space or ↓ scrolls"; position: sticky;
+  bottom: 0; display: block; text-align: center; font-size: 16px; color: #444; padding: 4px;
+  height: 30px; margin-top: -30px; box-sizing: border-box;  /* takes no room: the slide's height stays */
+  background: linear-gradient(transparent, #fff 45%); }
+.reveal .jupyter-widgets select { width: auto !important; min-width: 4.5em; max-width: 100%;
+  flex: 0 0 auto !important; }
 .reveal img { max-width: 100%; max-height: 600px; height: auto; object-fit: contain; }
 .reveal table { max-width: 100%; display: block; overflow-x: auto; }
 .reveal .jp-Cell, .reveal .jp-OutputArea, .reveal .jp-OutputArea-child,
@@ -81,12 +103,50 @@ SLIDES_CSS = """
 .reveal .jupyter-widgets.widget-inline-hbox { height: auto; align-items: center; line-height: 1.4; }
 .reveal .jupyter-widgets select {
   height: auto !important; min-height: 1.7em; font-size: 18px; line-height: 1.4;
-  padding: 2px 4px; margin: 0; color: #222; }
+  padding: 2px 24px 2px 4px; margin: 0; color: #222; }  /* the arrow sits in the right padding */
 .reveal .MathJax_CHTML { white-space: normal; }
 .reveal .jp-RenderedMarkdown { font-size: 22px; line-height: 1.45; }
 .reveal .jp-RenderedMarkdown h1 { font-size: 48px; } .reveal .jp-RenderedMarkdown h2 { font-size: 38px; }
 .reveal .jp-RenderedMarkdown h3 { font-size: 30px; }
 .reveal .jp-InputArea-editor pre, .reveal .jp-OutputArea-output pre { font-size: 16px; line-height: 1.35; }
+"""
+#: slides: Space, Page Down and Down scroll a slide taller than the screen before moving on (Up,
+#: Page Up back); code too wide for the slide gets a smaller font (down to 11 px), then a scrollbar
+SLIDES_JS = """
+window.nstScroll = dir => {
+  const s = Reveal.getCurrentSlide(), step = 0.8 * s.clientHeight;
+  if (dir > 0 && s.scrollTop + s.clientHeight < s.scrollHeight - 2) s.scrollBy({top: step});
+  else if (dir < 0 && s.scrollTop > 2) s.scrollBy({top: -step});
+  else dir > 0 ? Reveal.next() : Reveal.prev();
+};
+window.nstFitCode = slide => slide && slide.querySelectorAll('.jp-Cell pre').forEach(pre => {
+  for (let k = 0; k < 8 && pre.clientWidth && pre.scrollWidth > pre.clientWidth + 1; k++) {
+    const size = parseFloat(getComputedStyle(pre).fontSize);
+    if (size <= 11) break;
+    pre.style.fontSize = Math.max(11, Math.floor(size * pre.clientWidth / pre.scrollWidth * 10) / 10) + 'px';
+  }
+});
+window.nstMore = s => s && s.classList.toggle('nst-more', s.scrollTop + s.clientHeight < s.scrollHeight - 2);
+for (const kind of ['ready', 'slidechanged'])  // reveal.js sends its events to the .reveal element
+  document.querySelector('.reveal').addEventListener(kind, e => {
+    nstFitCode(e.currentSlide);
+    nstMore(e.currentSlide);
+  });
+document.querySelectorAll('.reveal .slides section')
+  .forEach(s => s.addEventListener('scroll', () => nstMore(s)));
+"""
+REVEAL_OPTIONS = ('navigationMode: "linear", center: false, '
+                  'keyboard: {32: () => nstScroll(1), 34: () => nstScroll(1), 40: () => nstScroll(1), '
+                  '33: () => nstScroll(-1), 38: () => nstScroll(-1)},')
+WIDGET_NOTE = ("Needs a running notebook: open the lesson in JupyterLab to use this widget "
+               "(here it is a picture of its start).")
+WIDGET_CSS = """
+.nst-static-widget { display: block !important; }
+.nst-widget-note { font-family: var(--nst-font); font-size: 15px; color: #555; font-style: italic;
+  margin: .3em 0; }
+.nst-widget-note::before { content: "⚠ "; font-style: normal; }
+.nst-static-widget :is(select, button, input, textarea):disabled { opacity: 1; cursor: not-allowed; }
+.nst-static-widget select:disabled { color: #222; }
 """
 
 
@@ -138,7 +198,8 @@ def exporter(slides: bool):
     )
     if slides:
         return SlidesExporter(reveal_url_prefix=f"{STATIC}/reveal.js", reveal_theme="simple",
-                              reveal_scroll=False, reveal_number="c/t", **urls)
+                              reveal_scroll=False, reveal_number="c/t", reveal_width=str(SLIDE_SIZE[0]),
+                              reveal_height=str(SLIDE_SIZE[1]), **urls)
     return HTMLExporter(template_name="lab", **urls)
 
 
@@ -243,6 +304,8 @@ def prepare(nb, slides: bool):
                     for o in cell.get("outputs", []))
         if "hide-input" in L.tags(cell) or (shows and L.source(cell).count("\n") >= HIDE_INPUT_LINES):
             cell.metadata.setdefault("transient", {})["remove_source"] = True
+    if slides:
+        slides_metadata.fit_cells(nb)
     return nb, missing
 
 
@@ -263,20 +326,40 @@ def finish_page(page: str, slides: bool) -> str:
         box.insert(0, summary)
         for inner in cell.select("details.nst-answer"):  # one click opens the whole answer
             inner["open"] = ""
+    label_static_widgets(soup)
     for img in soup.select("img"):
         if img.get("alt") == PLACEHOLDER_ALT:  # only pictures in markdown can still lack one
             img["alt"] = img.get("title") or "picture"
     style = soup.new_tag("style")
-    style.string = PAGE_CSS + (SLIDES_CSS if slides else SITE_CSS)
+    style.string = PAGE_CSS + WIDGET_CSS + (SLIDES_CSS if slides else SITE_CSS)
     (soup.head or soup).append(style)
     script = soup.new_tag("script")
-    script.string = WIDGET_ALT_JS
+    script.string = WIDGET_ALT_JS + (SLIDES_JS if slides else "")
     (soup.body or soup).append(script)
     page = str(soup)
     if slides:
         page = page.replace("Reveal.initialize({", 'window.Reveal = Reveal;\n        Reveal.initialize({\n'
-                            '            navigationMode: "linear", center: false,', 1)
+                            f'            {REVEAL_OPTIONS}', 1)
     return page
+
+
+def label_static_widgets(soup) -> int:
+    """Say on every stored widget that it needs a kernel, and let clicks pass it by.
+
+    The widget stays drawn from its stored state (the static picture of its start); the page's
+    script disables its controls, so nothing looks like it answers. Returns how many were labelled.
+    """
+    views = soup.select('script[type="application/vnd.jupyter.widget-view+json"]')
+    for view in views:
+        out = view.find_parent(class_="jp-OutputArea-output") or view.parent
+        classes = out.get("class", [])
+        if "nst-static-widget" in classes:
+            continue
+        out["class"] = [*classes, "nst-static-widget"]
+        note = soup.new_tag("p", attrs={"class": "nst-widget-note", "role": "note"})
+        note.string = WIDGET_NOTE
+        out.insert(0, note)
+    return len(views)
 
 
 def to_page(nb, name: str, slides: bool) -> str:
