@@ -277,3 +277,43 @@ def test_cli_video_bad_inputs(tmp_path, gif, net_file, capsys):
 def test_read_frames_errors_name_the_file(tmp_path):
     with pytest.raises(ClipError, match="nope"):
         read_frames(tmp_path / "nope")
+
+
+# ------------------------------------------------------------------ the exercise's checker
+
+
+def _right(image, previous, flow, mask):
+    return (mask * (image - warp(previous, flow)) ** 2).sum() / image.numel()
+
+
+WRONG = [
+    (lambda x, p, f, m: (m * (x - p) ** 2).sum() / x.numel(), "warp it first"),
+    (lambda x, p, f, m: (m * (x - warp(p, -f)) ** 2).sum() / x.numel(), "-flow"),
+    (lambda x, p, f, m: ((x - warp(p, f)) ** 2).mean(), "left out the mask"),
+    (lambda x, p, f, m: ((1 - m) * (x - warp(p, f)) ** 2).sum() / x.numel(), "1 - mask"),
+    (lambda x, p, f, m: (m * (x - warp(p, f)) ** 2).sum() / (3 * m.sum()), "Lai et al."),
+    (lambda x, p, f, m: (m * (x - warp(p, f)) ** 2).sum(), "without dividing"),
+    (lambda x, p, f, m: (m * (x - warp(p, f)).abs()).sum() / x.numel(), "absolute"),
+    (lambda x, p, f, m: (m * (x - warp(p, f)) ** 2).sum().item() / x.numel(), "Python number"),
+    (lambda x, p, f, m: (m * (x - warp(p, f)) ** 2).detach().sum() / x.numel(), "no gradient"),
+    (lambda x, p, f, m: m * (x - warp(p, f)) ** 2, "one number"),
+    (lambda x, p, f, m: None, "not yet solved"),
+    (lambda x, p, f, m: 1 / 0, "ZeroDivisionError"),
+    (3.0, "function itself"),
+]
+
+
+def test_checker_passes_the_right_answer(capsys):
+    from nst_course.checks_video import check_temporal_loss
+
+    assert check_temporal_loss(_right)
+    assert "PASS" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fn, says", WRONG)
+def test_checker_names_each_mistake(fn, says, capsys):
+    from nst_course.checks_video import check_temporal_loss
+
+    assert not check_temporal_loss(fn)
+    out = capsys.readouterr().out
+    assert says in out and out.count("\n") == 1, out
