@@ -37,8 +37,9 @@ from .video import temporal_loss, warp
 #: the methods, in the lesson's order (a) ... (e)
 METHODS = ("gatys", "warm", "temporal", "net", "net-blend")
 OPTIMISED = METHODS[:3]
-#: the style weight of ``stylize``'s default picture (content weight 1)
-STYLE_WEIGHT = 10.0
+#: content weight 1; below ``stylize``'s 10: a frame started from noise gets only ~100 steps,
+#: and at 10 the photo's content has not yet appeared after them (at 128 px)
+STYLE_WEIGHT = 3.0
 #: Ruder et al.'s temporal term, scaled to this course's loss normalisation
 TEMPORAL_WEIGHT = 2000.0
 #: share of the warped previous output kept in (e)
