@@ -24,7 +24,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
     v = sub.add_parser("video", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                        help="stylise a clip (GIF/WebP or a folder of frames) without flicker",
-                       description=__doc__.split("\n\n")[0])
+                       description="Stylise a clip with one of lesson 10's methods; Ctrl-C keeps "
+                                   "the frames already done.")
     v.add_argument("input", help="an animated .gif/.webp or a folder of frames (sorted by name)")
     v.add_argument("output", help="a .gif/.webp file, or a folder for one PNG per frame")
     v.add_argument("--method", choices=METHODS, default="temporal", help="lesson 10's methods: "
@@ -115,7 +116,11 @@ def run(args) -> int:
                       temporal_weight=args.temporal_weight)
     else:
         net = load_net(args.net)
-        mix = [float(x) for x in args.mix.split(",")] if args.mix else None
+        try:
+            mix = [float(x) for x in args.mix.split(",")] if args.mix else None
+        except ValueError:
+            raise ValueError(f"--mix takes numbers separated by commas, e.g. 0.2,0.8; "
+                             f"got {args.mix!r}.") from None
         net.style_vector(mix)  # a wrong mix is refused before any work
         kwargs.update(net=net, style=mix, blend=args.blend)
     if args.method in ("temporal", "net-blend") and t_count > 1:

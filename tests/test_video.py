@@ -271,6 +271,7 @@ def test_cli_video_bad_inputs(tmp_path, gif, net_file, capsys):
     assert "'.mp4' is neither" in _error(["video", str(gif), str(tmp_path / "o.mp4"), *net], capsys)
     assert "needs a trained network" in _error(["video", str(gif), out, "--method", "net"], capsys)
     assert "--steps" in _error(["video", str(gif), out, "--steps", "0"], capsys)
+    assert "--mix takes" in _error(["video", str(gif), out, *net, "--mix", "a,b"], capsys)
     assert not (tmp_path / "o.gif").exists()
 
 
@@ -317,3 +318,23 @@ def test_checker_names_each_mistake(fn, says, capsys):
     assert not check_temporal_loss(fn)
     out = capsys.readouterr().out
     assert says in out and out.count("\n") == 1, out
+
+
+def test_the_built_site_shows_the_animation(clip):
+    """Lesson 10 displays its GIF with IPython.display.Image: the site builder must keep it."""
+    import base64
+    import sys
+    from pathlib import Path
+
+    import nbformat
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import build_site
+
+    gif = base64.b64encode(animation_bytes(clip.frames[:2], fps=4)).decode()
+    out = nbformat.v4.new_output("display_data", data={"image/gif": gif, "text/plain": "<Image>"})
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 97 — T"),
+                                         nbformat.v4.new_code_cell("x", outputs=[out],
+                                                                   metadata={"alt": "five methods"})])
+    assert build_site.describe_images(nb) == []
+    assert nb.cells[1].outputs[0].data["text/html"].startswith('<img src="data:image/gif;base64,')
