@@ -66,6 +66,12 @@ def _check(args) -> None:
             raise ValueError(f"--{name.replace('_', '-')} must be a number >= 0, got {value}.")
     if not 0 <= args.blend < 1:
         raise ValueError(f"--blend must be in [0, 1), got {args.blend}.")
+    if args.mix is not None:
+        try:
+            args.mix = [float(x) for x in args.mix.split(",")]
+        except ValueError:
+            raise ValueError(f"--mix takes numbers separated by commas, e.g. 0.2,0.8; "
+                             f"got {args.mix!r}.") from None
     if args.method.startswith("net") and args.net is None:
         raise ValueError(f"--method {args.method} needs a trained network: --net NET.pt "
                          "(make one with `nst-course train swirls -o NET.pt`).")
@@ -116,11 +122,7 @@ def run(args) -> int:
                       temporal_weight=args.temporal_weight)
     else:
         net = load_net(args.net)
-        try:
-            mix = [float(x) for x in args.mix.split(",")] if args.mix else None
-        except ValueError:
-            raise ValueError(f"--mix takes numbers separated by commas, e.g. 0.2,0.8; "
-                             f"got {args.mix!r}.") from None
+        mix = args.mix
         net.style_vector(mix)  # a wrong mix is refused before any work
         kwargs.update(net=net, style=mix, blend=args.blend)
     if args.method in ("temporal", "net-blend") and t_count > 1:

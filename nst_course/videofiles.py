@@ -29,6 +29,14 @@ class ClipError(ValueError):
     """A clip that cannot be read; the message is one sentence naming the file."""
 
 
+def _fit(img: torch.Tensor, size: int | None) -> torch.Tensor:
+    """Shrink ``(1, 3, H, W)`` to long side ``size`` (never enlarge), then crop H and W to
+    multiples of 4 (the network halves them twice)."""
+    if size and size < max(img.shape[-2:]):
+        img = resize(img, size)
+    return _even(img)
+
+
 def _even(img: torch.Tensor) -> torch.Tensor:
     """Crop ``(1, 3, H, W)`` to even H and W (the network halves them twice; GIF is happy)."""
     h, w = img.shape[-2:]
@@ -40,7 +48,8 @@ def read_frames(source, size: int | None = None, max_frames: int | None = None,
     """Frames ``(T, 3, H, W)`` in [0, 1] and frames per second of an animated GIF/WebP or a
     folder of images (sorted by name, all resized to the first one's size).
 
-    ``size``: long side in pixels (default: as stored). H and W are cropped to multiples of 4.
+    ``size``: the largest long side in pixels (larger clips are shrunk; default: as stored).
+    H and W are cropped to multiples of 4.
     Raises :class:`ClipError` with one sentence for a missing path, a file that is not an
     animation, an MP4, an empty folder or zero frames.
     """
@@ -52,7 +61,7 @@ def read_frames(source, size: int | None = None, max_frames: int | None = None,
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in FRAME_FILES)
         if not files:
             raise ClipError(f"{path} holds no image files ({', '.join(FRAME_FILES)}): nothing to stylise.")
-        frames = [_even(resize(pil_to_tensor(open_image(f).convert("RGB")), size)) for f in files[:limit]]
+        frames = [_fit(pil_to_tensor(open_image(f).convert("RGB")), size) for f in files[:limit]]
         shape = frames[0].shape[-2:]
         frames = [f if f.shape[-2:] == shape else torch.nn.functional.interpolate(
             f, size=shape, mode="bilinear", align_corners=False) for f in frames]
@@ -65,7 +74,7 @@ def read_frames(source, size: int | None = None, max_frames: int | None = None,
         with Image.open(path) as img:
             n = getattr(img, "n_frames", 1)
             duration = img.info.get("duration") or 100
-            frames = [_even(resize(pil_to_tensor(f.convert("RGB")), size))
+            frames = [_fit(pil_to_tensor(f.convert("RGB")), size)
                       for _, f in zip(range(limit), ImageSequence.Iterator(img))]
     except (UnidentifiedImageError, OSError, SyntaxError) as e:
         raise ClipError(f"{path} is not an image or animation Pillow can read ({type(e).__name__}); "
