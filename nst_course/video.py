@@ -140,8 +140,12 @@ def camera_clip(photo: torch.Tensor, frames: int = 8, size: int = 256, path: str
     return Clip(clip_frames, flows, masks, name or path)
 
 
-def warp(image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
-    """Backward warp: ``out[..., y, x] = image[..., y + dy, x + dx]`` (bilinear).
+def warp(image: torch.Tensor, flow: torch.Tensor, mode: str = "bicubic") -> torch.Tensor:
+    """Backward warp: ``out[..., y, x] = image[..., y + dy, x + dx]``, interpolated.
+
+    ``mode``: ``"bicubic"`` (default; 16 neighbours: a picture warped again and again, as a
+    stylised clip is, blurs about half as much as with ``"bilinear"``, its 4 neighbours),
+    ``"bilinear"`` or ``"nearest"``. Bicubic may overshoot [0, 1] by a little at edges.
 
     ``image`` ``(N, C, H, W)`` or ``(C, H, W)``, ``flow`` ``(N, 2, H, W)`` or ``(2, H, W)``
     (channel 0: ``dx``, channel 1: ``dy``, in pixels). Outside the image the border pixels
@@ -155,7 +159,7 @@ def warp(image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
                             torch.arange(w, dtype=flow.dtype, device=flow.device), indexing="ij")
     gx = (xs + flow[:, 0]) / max(w - 1, 1) * 2 - 1  # align_corners=True: -1 and 1 are pixel centres
     gy = (ys + flow[:, 1]) / max(h - 1, 1) * 2 - 1
-    out = F.grid_sample(image, torch.stack([gx, gy], -1).to(image.dtype), mode="bilinear",
+    out = F.grid_sample(image, torch.stack([gx, gy], -1).to(image.dtype), mode=mode,
                         padding_mode="border", align_corners=True)
     return out[0] if single else out
 

@@ -146,7 +146,7 @@ def stylize_clip(frames: torch.Tensor, method: str, *, style_img: torch.Tensor |
                 elif method == "warm":
                     start, n = done[-1], steps
                 else:
-                    start, n = warp(done[-1], flows[t - 1:t]), steps
+                    start, n = warp(done[-1], flows[t - 1:t]).clamp(0, 1), steps
                     target, c = start.detach(), masks[t - 1:t]
                     extra = lambda x, target=target, c=c: temporal_weight * temporal_loss(x, target, c)  # noqa: E731
                 out, parts = _optimise(objective, start, n, extra)
@@ -156,7 +156,7 @@ def stylize_clip(frames: torch.Tensor, method: str, *, style_img: torch.Tensor |
                 out = apply_net(net, frame, style)
                 if method == "net-blend" and t > 0:
                     keep = blend * masks[t - 1:t]
-                    out = (1 - keep) * out + keep * warp(done[-1], flows[t - 1:t])
+                    out = ((1 - keep) * out + keep * warp(done[-1], flows[t - 1:t])).clamp(0, 1)
             done.append(out)
             result.seconds.append(time.perf_counter() - t0)
             if on_frame is not None:
