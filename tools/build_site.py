@@ -275,7 +275,7 @@ def describe_images(nb) -> list[str]:
         k = 0
         for out in cell.get("outputs", []):
             data = out.get("data", {})
-            mime = next((m for m in ("image/png", "image/jpeg") if m in data), None)
+            mime = next((m for m in ("image/png", "image/jpeg", "image/gif") if m in data), None)
             if mime is None:
                 continue
             alt = (out.get("metadata", {}).get(mime) or {}).get("alt") or (

@@ -8,7 +8,8 @@
     nst-course lessons [DIR] [--student]      copy the lessons out of the installed package
     nst-course lab [DIR]                      ... and open lesson 00 in JupyterLab
     nst-course train STYLE[,STYLE2] -o NET.pt [--minutes 10] [--width 16] [--size 128]
-    nst-course apply NET.pt PHOTO -o OUT [--mix 0.2,0.8]   a trained fast network (lesson 07)
+    nst-course apply NET.pt PHOTO -o OUT [--mix 0.2,0.8]   a trained fast network (lesson 09)
+    nst-course video IN OUT [--method temporal]  stylise a clip without flicker (lesson 10)
 
 Each command module has ``add_parser(sub)``, which registers its subcommand(s) with
 ``set_defaults(func=run)``, and ``run(args) -> int``; :data:`COMMANDS` lists them. The
@@ -23,11 +24,11 @@ import argparse
 import sys
 import warnings
 
-from . import adain, bench, course, doctor, samples, stylize, train
+from . import adain, bench, course, doctor, samples, stylize, train, video
 from .common import show_note
 
 #: the command modules, in the order ``--help`` lists them
-COMMANDS = (stylize, samples, doctor, bench, adain, course, train)
+COMMANDS = (stylize, samples, doctor, bench, adain, course, train, video)
 
 
 def build_parser() -> argparse.ArgumentParser:
