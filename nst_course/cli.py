@@ -9,6 +9,8 @@
     nst-course lab [DIR]                      ... and open lesson 00 in JupyterLab
     nst-course train STYLE[,STYLE2] -o NET.pt [--minutes 10] [--width 16] [--size 128]
     nst-course apply NET.pt PHOTO -o OUT [--mix 0.2,0.8]   a trained fast network (lesson 07)
+    nst-course export NET.pt -o NET.onnx      the network as ONNX, for the site's Try it page
+    nst-course serve [site]                   serve the built site on 127.0.0.1 (Try it needs it)
 
 ``stylize`` takes the options a jcjohnson/neural-style user expects (``--original-colors``,
 ``--style-scale``, ``STYLE1,STYLE2`` with ``--style-blend-weights``, ``--init-image``,
@@ -73,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("bench", help="seconds per step vs a plain implementation (`nst-course bench --help`)")
     _course_commands(sub)
     _train_commands(sub)
+    from . import _cli_export, _cli_serve  # own modules (func=run); cli/ will hold them all
+
+    _cli_export.add_parser(sub)
+    _cli_serve.add_parser(sub)
     return p
 
 
@@ -88,7 +94,8 @@ def main(argv=None) -> int:
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.showwarning = _show_note
             return {"stylize": _stylize, "samples": _samples, "doctor": _doctor, "adain": _adain,
-                    "lessons": _lessons, "lab": _lab, "train": _train, "apply": _apply}[args.command](args)
+                    "lessons": _lessons, "lab": _lab, "train": _train,
+                    "apply": _apply}.get(args.command, getattr(args, "func", None))(args)
     except KeyboardInterrupt:
         print("nst-course: interrupted.", file=sys.stderr)
         return 130

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 from nst_course import feedforward
 from nst_course.feedforward import BUNDLED_NET, NetFileError, apply_net, bundled_network
