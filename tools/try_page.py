@@ -42,6 +42,8 @@ def build(out: Path, net_path=None) -> Path:
     save_image(photo(HELD_OUT[0]), folder / "sample.jpg", overwrite=True)
     shutil.copy2(SCRIPT, folder / "try.js")
     shutil.copy2(PAGE, folder / "index.html")
+    for f in (folder / "fast_net.onnx", folder / "sample.jpg"):
+        f.chmod(0o644)  # written atomically through a private temporary file; a site is for reading
     return folder / "index.html"
 
 
