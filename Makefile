@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # One torch thread per pytest worker: two workers already fill the two cores.
 TEST_ENV := NST_COURSE_FAST=1 TQDM_DISABLE=1 MPLBACKEND=Agg PYTHONHASHSEED=0 OMP_NUM_THREADS=1
 
-.PHONY: install lab lab-student test lint clean wheel student slides html navigation web-assets browser-deps time-lessons
+.PHONY: install lab lab-student test lint clean wheel student slides html navigation web-assets browser-deps time-lessons serve
 
 install: $(STAMP)
 
@@ -82,6 +82,11 @@ slides: $(STAMP) $(ASSETS)
 html: $(STAMP) $(ASSETS)
 	$(if $(FAST),NST_COURSE_FAST=1) $(if $(DEMO),NST_COURSE_MODE=demo) TQDM_DISABLE=1 \
 	  $(BIN)/python tools/build_site.py html
+
+# The built site on http://127.0.0.1:8000/ (loopback only), with the .wasm MIME type and the
+# cross-origin isolation headers the Try it page needs for two threads; the other pages open as files.
+serve: $(STAMP)
+	$(BIN)/nst-course serve site
 
 # Execute every lesson (MODE=full|demo|fast, default full) in a temporary folder and print a
 # markdown table of the seconds each took next to doctor's estimate; README=README.md also writes

@@ -226,3 +226,36 @@ def load_net(path, device=None) -> StyleNet:
                            "train one with `nst-course train`.") from None
     net.extra = data.get("extra", {})
     return net.to(device or "cpu").eval()
+
+
+#: the network that ships with the package (nst_course/models/), for the site's "Try it" page
+#: and for anyone without time to train; how it was made is in :func:`bundled_network`
+BUNDLED_NET = Path(__file__).with_name("models") / "fast_net.pt"
+BUNDLED_SHA256 = "14db76d4f18e99845f1e788394b8b059ac64384007eb33edfa1fc81a5c7f8e3b"
+
+
+def bundled_network(device=None) -> tuple[StyleNet, list[str]]:
+    """The small two-style network shipped in the package: ``(net, style_names)``.
+
+    Made on a shared 2-core CPU (so its quality is that of a few minutes' training) with::
+
+        cp the_great_wave.jpg great_wave.jpg   # /work/shared/paintings: the style names are the stems
+        nice -n 10 nst-course train starry_night.jpg,great_wave.jpg --width 8 --minutes 8 -o fast_net.pt
+
+    (490 steps of 4 crops of 128 px in 8 minutes; 109,571 parameters, 0.46 MB; styles
+    ``starry_night`` and ``great_wave``; trained on :data:`~nst_course.training.TRAIN_PHOTOS`,
+    so ``chelsea`` and ``grace_hopper`` are photos it never saw.)
+
+    ``net(photo, [0.5, 0.5])`` mixes the two styles. The file's SHA-256 is
+    :data:`BUNDLED_SHA256`; a changed or missing file raises :class:`NetFileError`.
+    """
+    import hashlib
+
+    if not BUNDLED_NET.is_file():
+        raise NetFileError(f"{BUNDLED_NET}: the bundled network is missing; reinstall nst-course.")
+    digest = hashlib.sha256(BUNDLED_NET.read_bytes()).hexdigest()
+    if digest != BUNDLED_SHA256:
+        raise NetFileError(f"{BUNDLED_NET} is damaged (SHA-256 {digest[:12]}..., expected "
+                           f"{BUNDLED_SHA256[:12]}...); reinstall nst-course.")
+    net = load_net(BUNDLED_NET, device)
+    return net, list(net.styles)

@@ -412,6 +412,9 @@ def build(kind: str, out: Path, paths: list[Path], fast: bool, run: bool,
             shutil.copy2(index, out / "index.html")
         else:
             (out / "index.html").write_text(index_page(listing, "Neural style transfer"))
+        import try_page  # the Try it page: the bundled network in the browser (tools/try_page.py)
+
+        written.append(try_page.build(out)), try_page.link_from_index(out / "index.html")
     return written
 
 

@@ -10,6 +10,8 @@
     nst-course train STYLE[,STYLE2] -o NET.pt [--minutes 10] [--width 16] [--size 128]
     nst-course apply NET.pt PHOTO -o OUT [--mix 0.2,0.8]   a trained fast network (lesson 09)
     nst-course video IN OUT [--method temporal]  stylise a clip without flicker (lesson 10)
+    nst-course export NET.pt|bundled -o NET.onnx  a trained network for the browser (the Try it page)
+    nst-course serve [site] [--port 8000]        the built site on 127.0.0.1, with the .wasm headers
 
 Each command module has ``add_parser(sub)``, which registers its subcommand(s) with
 ``set_defaults(func=run)``, and ``run(args) -> int``; :data:`COMMANDS` lists them. The
@@ -24,11 +26,11 @@ import argparse
 import sys
 import warnings
 
-from . import adain, bench, course, doctor, samples, stylize, train, video
+from . import adain, bench, course, doctor, export, samples, serve, stylize, train, video
 from .common import show_note
 
 #: the command modules, in the order ``--help`` lists them
-COMMANDS = (stylize, samples, doctor, bench, adain, course, train, video)
+COMMANDS = (stylize, samples, doctor, bench, adain, course, train, video, export, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
