@@ -4,8 +4,10 @@
   (sparsity), the mean activation and the receptive field.
 * :func:`pca_rgb`: a whole ``(C, H, W)`` representation as one picture, the three
   main directions of its C channels shown as red, green and blue.
-* :func:`representation_images`: one such picture per layer at the input's size,
-  for the sorting exercise (which layer is which?).
+* :func:`representation_images`: one such picture per layer at the input's size.
+* :func:`reconstruction_images`: what each layer keeps, as an image reconstructed from
+  that layer alone (lesson 02's method); all at one resolution, so the sorting exercise
+  (which layer is which?) is read from content, not from the size of a pooling grid.
 
 Introduced in notebooks/01_cnn_features.ipynb.
 """
@@ -98,18 +100,33 @@ SORT_LETTERS = dict(zip(STYLE_LAYERS, "STYLE"))
 SORT_SHOWN = "ETLSY"
 
 
-def layer_sorting_exercise(model: VGG19, img: torch.Tensor) -> SortingExercise:
+def reconstruction_images(img: torch.Tensor, layers: Sequence[str], steps: int,
+                          seed: int = 0) -> dict[str, torch.Tensor]:
+    """``{layer: (1, 3, H, W)}``: an image reconstructed from white noise so that ``layer``'s
+    features match those of ``img`` ``(1, 3, H, W)`` (``steps`` L-BFGS steps, the bundled
+    Gatys-normalised VGG19). Every picture has ``img``'s resolution."""
+    from .optimize import reconstruct
+
+    return {name: reconstruct(img, name, steps=steps, seed=seed, progress=False).image
+            for name in layers}
+
+
+def layer_sorting_exercise(model: VGG19, img: torch.Tensor, steps: int | None = None) -> SortingExercise:
     """Ayala & Wolters' in-class problem for ``img``: five representations labelled E T L S Y.
 
     Returns a :class:`~nst_course.widgets.SortingExercise` (answer ``"STYLE"``) whose
-    images are :func:`pca_rgb` pictures of conv1_1 ... conv5_1, shown shuffled.
+    images are conv1_1 ... conv5_1, shown shuffled: :func:`reconstruction_images` with
+    ``steps`` steps (all at one resolution), or :func:`pca_rgb` pictures when ``steps`` is None.
     """
     from .widgets import SortingExercise
 
     by_letter = {letter: layer for layer, letter in SORT_LETTERS.items()}
     shown = [by_letter[letter] for letter in SORT_SHOWN]
-    reps = representation_images(model, img, shown)
+    if steps is None:
+        reps = representation_images(model, img, shown)
+    else:
+        reps = reconstruction_images(img, shown, steps)
     return SortingExercise([reps[name] for name in shown], labels=SORT_SHOWN, answer="STYLE",
                            titles=shown,
-                           hint="low layers keep exact edges and colours at full resolution; "
-                                "deep layers keep coarse blobs where the objects are.")
+                           hint="low layers keep the exact pixels and colours; deep layers keep "
+                                "where the objects are and lose colours and fine detail.")
