@@ -10,8 +10,9 @@ the wrong type) gets one sentence about that input, never a traceback.
 
 Where each is used: :func:`check_gram_matrix`, :func:`check_style_loss`:
 notebooks/03_gram_matrices.ipynb; :func:`check_stop_when_flat`:
-notebooks/05_gatys_optimization.ipynb; :func:`check_adain` and the
-"write it yourself" checkers: notebooks/06_beyond_gatys.ipynb.
+notebooks/06_resolution_and_regularisation.ipynb; :func:`check_adain`:
+notebooks/07_beyond_gatys.ipynb; the "write it yourself" checkers:
+notebooks/08_write_it_yourself.ipynb; lesson 09's checker: :mod:`nst_course.checks_training`.
 """
 
 from __future__ import annotations
@@ -235,7 +236,7 @@ def check_style_loss(fn: Callable[..., torch.Tensor]) -> bool:
     return True
 
 
-# --- lesson 05: a callback that stops when the loss is flat --------------------------------------
+# --- lesson 06: a callback that stops when the loss is flat --------------------------------------
 
 def _says(answer) -> str:
     return "None (return True or False)" if answer is None else repr(answer)
@@ -243,7 +244,7 @@ def _says(answer) -> str:
 
 @_checker
 def check_stop_when_flat(make: Callable[[float], Callable]) -> bool:
-    """Check ``make(rel_tol) -> callback(record, image) -> bool`` (notebooks/05).
+    """Check ``make(rel_tol) -> callback(record, image) -> bool`` (notebooks/06).
 
     The callback must remember the losses it has seen (``record.total_loss``) and
     return True once a step lowers the loss by less than ``rel_tol`` times the
@@ -298,7 +299,7 @@ def check_stop_when_flat(make: Callable[[float], Callable]) -> bool:
     return True
 
 
-# --- lesson 06: adaptive instance normalisation ---------------------------------------------------
+# --- lesson 07: adaptive instance normalisation ---------------------------------------------------
 
 def _adain_variants(c: torch.Tensor, s: torch.Tensor, eps: float = 1e-5) -> dict[str, torch.Tensor]:
     """Common wrong versions of AdaIN(c, s): ``{what is wrong: value}``."""
@@ -330,7 +331,7 @@ def _adain_variants(c: torch.Tensor, s: torch.Tensor, eps: float = 1e-5) -> dict
 @_checker
 def check_adain(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> bool:
     """Check ``fn(content_feat (N, C, H, W), style_feat (N, C, H', W')) -> (N, C, H, W)`` against
-    :func:`nst_course.adain.adain` (notebooks/06): ``sigma(s) (c - mu(c)) / sigma(c) + mu(s)``
+    :func:`nst_course.adain.adain` (notebooks/07): ``sigma(s) (c - mu(c)) / sigma(c) + mu(s)``
     with per-image, per-channel statistics over H and W."""
     from .adain import adain, mean_std
 
@@ -364,7 +365,7 @@ def check_adain(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> boo
     return True
 
 
-# --- "write it yourself" (lesson 06, part 2): content loss, TV loss, the optimisation loop ----------
+# --- "write it yourself" (lesson 08): content loss, TV loss, the optimisation loop ----------
 
 
 def _not_a_function(name: str, fn) -> str | None:
@@ -459,7 +460,7 @@ def _rand(gen: torch.Generator, *shape: int, grad: bool = False) -> torch.Tensor
 def check_content_loss(fn) -> bool:
     """Check ``fn(features (N, C, H, W), target (N, C, H, W)) -> scalar`` against
     ``nst_course.content_loss`` (``1/(C*H*W) ||F - P||^2``, the mean over all elements).
-    Introduced in notebooks/06_beyond_gatys.ipynb (part 2, write it yourself).
+    Introduced in notebooks/08_write_it_yourself.ipynb.
     """
     from .losses import content_loss
 
@@ -502,7 +503,7 @@ def _tv_variants(x):
 def check_tv_loss(fn) -> bool:
     """Check ``fn(image (N, 3, H, W)) -> scalar`` against ``nst_course.total_variation_loss``
     (``mean(dh^2) + mean(dw^2)`` over neighbouring pixels).
-    Introduced in notebooks/06_beyond_gatys.ipynb (part 2, write it yourself).
+    Introduced in notebooks/08_write_it_yourself.ipynb.
     """
     from .losses import total_variation_loss
 
@@ -595,7 +596,7 @@ def check_optimisation_loop(fn, steps: int = 40) -> bool:
     per step (L-BFGS with ``max_iter=1``, or Adam), clear the gradients before each backward,
     keep the pixels in ``[0, 1]`` and return the optimised image. Two quadratics test it: one
     with its minimum inside ``[0, 1]`` (does the loop get there?) and one beyond 1 (are the
-    pixels clamped?). Introduced in notebooks/06_beyond_gatys.ipynb (part 2).
+    pixels clamped?). Introduced in notebooks/08_write_it_yourself.ipynb.
     """
     why = _not_a_function("check_optimisation_loop", fn)
     if why:

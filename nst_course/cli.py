@@ -8,7 +8,7 @@
     nst-course lessons [DIR] [--student]      copy the lessons out of the installed package
     nst-course lab [DIR]                      ... and open lesson 00 in JupyterLab
     nst-course train STYLE[,STYLE2] -o NET.pt [--minutes 10] [--width 16] [--size 128]
-    nst-course apply NET.pt PHOTO -o OUT [--mix 0.2,0.8]   a trained fast network (lesson 07)
+    nst-course apply NET.pt PHOTO -o OUT [--mix 0.2,0.8]   a trained fast network (lesson 09)
 
 ``stylize`` takes the options a jcjohnson/neural-style user expects (``--original-colors``,
 ``--style-scale``, ``STYLE1,STYLE2`` with ``--style-blend-weights``, ``--init-image``,
@@ -261,7 +261,7 @@ def _neural_style_options(s: argparse.ArgumentParser) -> None:
                    help="step size of the optimiser (default: 1 for lbfgs, 0.02 for adam)")
     g.add_argument("--mask", default=None,
                    help="mask image(s), comma-separated, one per style: white = this style here, "
-                        "black = the content as it is (spatial control, lesson 06)")
+                        "black = the content as it is (spatial control, lesson 07)")
 
 
 def _split(text: str, flag: str) -> list[str]:
@@ -570,7 +570,7 @@ def _launch(cmd: list[str], folder: Path) -> int:
     return subprocess.call(cmd, cwd=folder)
 
 
-# --- train, apply (lesson 07) --------------------------------------------------------------------
+# --- train, apply (lesson 09) --------------------------------------------------------------------
 
 def _train_commands(sub) -> None:
     from .training import STYLE_WEIGHT, TV_WEIGHT

@@ -163,7 +163,7 @@ def test_lesson_minutes_price_each_lessons_work(monkeypatch):
     minutes = lesson_minutes(0.5, 128, overhead=0.0)
     assert list(minutes) == list(LESSON_WORK) and minutes["01 CNN features"] == 0.0
     # each run priced as steps x (its size / 128 px)^2 x the measured 0.5 s, plus time budgets
-    assert LESSON_FIXED_MINUTES["07 Train a fast network"] == 10.0  # lesson 07's default MINUTES
+    assert LESSON_FIXED_MINUTES["09 Train a fast network"] == 10.0  # lesson 09's default MINUTES
     for lesson, work in LESSON_WORK.items():
         assert minutes[lesson] == pytest.approx(sum(n * 0.5 * (px / 128) ** 2 for n, px in work) / 60
                                                 + LESSON_FIXED_MINUTES.get(lesson, 0.0))
