@@ -22,8 +22,12 @@ $(STAMP): pyproject.toml
 # The URL it prints opens lesson 00 itself (not the Launcher), also in a headless setup.
 # NST_COURSE_MODE=demo make lab: smaller pictures, quicker runs (see README).
 LAB := $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
+# `make lab` works in course/ (git-ignored), never in the tracked notebooks/: JupyterLab autosaves
+# outputs into the notebook it runs. Lessons missing from course/ are copied there; a copy already
+# there (your work) is never replaced: delete it to get the repository's current version.
+COURSE := course
 lab: $(STAMP)
-	$(LAB) --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
+	$(BIN)/nst-course lab $(COURSE)
 
 # The student copies (made once by `make student`; never overwritten here, so work is kept).
 lab-student: $(STAMP) | student/00_start_here.ipynb
@@ -40,13 +44,19 @@ test: $(STAMP) lint browser-deps
 
 # The wheel that carries the course (package + lessons) -> dist/; offline, with the venv's setuptools.
 # Install it anywhere with pip; `nst-course lessons DIR` copies the lessons out of it (README).
+# It refuses lessons stored with outputs (a run in notebooks/ autosaved): the wheel would ship them.
 wheel: $(STAMP)
+	@$(BIN)/python -m nbstripout --verify notebooks/*.ipynb >/dev/null || { \
+	  $(BIN)/python -m nbstripout --verify notebooks/*.ipynb | sed 's/^Dry run: would have stripped/  holds outputs:/'; \
+	  echo "make wheel: refused, the lessons above hold outputs and would ship in the wheel; strip them with" \
+	       "'$(BIN)/nbstripout notebooks/*.ipynb' (or 'git checkout notebooks/'), then run make wheel again."; \
+	  exit 1; }
 	rm -rf dist build  # build/ may hold modules deleted since the last build
 	$(BIN)/python -m pip wheel --no-deps --no-build-isolation --quiet -w dist .
 	@ls dist/*.whl
 
-clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache student site slides tools/node_modules
+clean:  # course/ and student/ hold a learner's work: not removed here
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache site slides tools/node_modules
 
 # --- classroom and self-study tools (tools/) ---------------------------------------------
 ASSETS := tools/node_modules/.package-lock.json

@@ -211,9 +211,14 @@ def _samples(args) -> int:
     print("Styles (drawn by nst_course, offline):")
     for name, what in samples.GENERATED.items():
         print(f"  {name:16} {what}")
+    print("Paintings (public domain, bundled: offline):")
+    for name, p in samples.PAINTINGS.items():
+        if p.bundled:
+            print(f"  {name:16} {p.title}, {p.artist}, {p.year}")
     print("Paintings (public domain, downloaded on first use):")
     for name, p in samples.PAINTINGS.items():
-        print(f"  {name:16} {p.title}, {p.artist}, {p.year}")
+        if not p.bundled:
+            print(f"  {name:16} {p.title}, {p.artist}, {p.year}")
     return 0
 
 
@@ -515,7 +520,7 @@ def _adain(args) -> int:
 
 
 def _copy_course(folder: Path, student: bool, force: bool) -> None:
-    from .lessons import copy_lessons, lesson_files
+    from .lessons import copy_lessons, lesson_files, lessons_dir
 
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"{folder} is a file; give a folder for the lessons.")
@@ -533,6 +538,13 @@ def _copy_course(folder: Path, student: bool, force: bool) -> None:
     if kept:
         print(f"Kept {len(kept)} already in {folder} as they are (your changes stay; --force "
               "replaces them): " + ", ".join(kept))
+        src = lessons_dir()
+        differ = [n for n in kept if not student and (src / n).is_file()
+                  and (src / n).read_bytes() != (folder / n).read_bytes()]
+        if differ:
+            print(f"  {len(differ)} of them differ from this version of the course (your edits and "
+                  "outputs, or an older lesson): rename one to get the current lesson there: "
+                  + ", ".join(differ))
 
 
 def _lessons(args) -> int:

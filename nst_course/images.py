@@ -171,7 +171,7 @@ def as_image_inputs(content, style, init=None):
 
 def _sample(name: str) -> Image.Image:
     """The sample ``name`` of :mod:`nst_course.samples` as an RGB PIL image."""
-    if name in samples.PAINTINGS:
+    if name in samples.PAINTINGS and not samples.PAINTINGS[name].bundled:
         painting = samples.PAINTINGS[name]
         return open_image(fetch_url(painting.url, painting.sha256), name=f"{name} ({painting.url})")
     return _offline_sample(name).copy()
@@ -179,7 +179,14 @@ def _sample(name: str) -> Image.Image:
 
 @cache
 def _offline_sample(name: str) -> Image.Image:
-    """A photo (from scikit-image) or a generated style (drawn here), made once per process."""
+    """A photo (from scikit-image), a bundled painting (its sha256 checked) or a generated
+    style (drawn here), made once per process."""
+    if name in samples.PAINTINGS:
+        painting, path = samples.PAINTINGS[name], samples.painting_path(name)
+        if not path.is_file() or _sha256(path) != painting.sha256:
+            raise ImageError(f"the bundled painting {path} is missing or does not match its recorded "
+                             "sha256; reinstall nst-course.")
+        return open_image(path, name=f"{name} ({painting.title}, {painting.artist})")
     if name in samples.PHOTOS:
         import skimage.data
 

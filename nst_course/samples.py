@@ -5,10 +5,12 @@
 * Generated styles: painterly images this package draws itself, deterministically
   (:mod:`nst_course.styles`: ``swirls``, ``mosaic``, ``waves``, ``composition``),
   so the course runs offline.
-* Paintings: famous public-domain paintings, downloaded on first use into the
-  cache (``NST_COURSE_CACHE`` or the OS cache folder). A download is verified
-  before it is cached: it must decode as an image, and match its sha256 where
-  one is recorded (``Painting.sha256``; None: verified by decoding only).
+* Paintings: famous public-domain paintings. Five are bundled with the package
+  (``nst_course/paintings/*.jpg``, long side 512 px, works offline and from the
+  wheel; ``Painting.file``), their sha256 recorded and checked when opened. The
+  others are downloaded on first use into the cache (``NST_COURSE_CACHE`` or the
+  OS cache folder); a download is verified before it is cached: it must decode as
+  an image, and match its sha256 where one is recorded (None: decoding only).
 
 This module only lists; :func:`nst_course.load_image` opens and downloads
 (``load_image("starry_night", 256)``).
@@ -18,20 +20,31 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
 class Painting:
-    """A public-domain painting fetched on demand."""
+    """A public-domain painting: bundled (``file``) or fetched on demand (``url``)."""
 
     title: str
     artist: str
     year: str
-    url: str
+    #: where it is downloaded from on first use; None for a bundled painting
+    url: str | None = None
     licence: str = "public domain"
-    #: None: not recorded yet (the catalog was written offline); the download is then
-    #: verified by decoding it as an image only
+    #: of the bundled file, or of the download (None: not recorded yet; the download
+    #: is then verified by decoding it as an image only)
     sha256: str | None = None
+    #: file name inside ``nst_course/paintings/`` for a bundled painting, else None
+    file: str | None = None
+    #: where the bundled copy came from
+    source: str = ""
+
+    @property
+    def bundled(self) -> bool:
+        """True if the painting ships with the package (no network needed)."""
+        return self.file is not None
 
     def __repr__(self) -> str:
         return f"Painting({self.title!r}, {self.artist}, {self.year})"
@@ -52,29 +65,44 @@ GENERATED = {
 }
 
 _WIKI = "https://upload.wikimedia.org/wikipedia/commons/"
+_NEURAL_STYLE = "jcjohnson/neural-style examples/inputs/starry_night.jpg (1024x640)"
+_FAST_STYLE = "lengstrom/fast-style-transfer examples/style/"
+#: Bundled copies: downsized to a long side of 512 px (JPEG quality 90) from the style images
+#: that two MIT-licensed style-transfer repositories distribute (udnie unchanged, 512x512).
 PAINTINGS = {
     "starry_night": Painting(
-        "The Starry Night", "Vincent van Gogh", "1889",
-        _WIKI + "thumb/e/ea/Van_Gogh_-_Starry_Night_-_Google_Art_Project.jpg/"
-        "1024px-Van_Gogh_-_Starry_Night_-_Google_Art_Project.jpg"),
-    "great_wave": Painting(
-        "The Great Wave off Kanagawa", "Katsushika Hokusai", "c. 1831",
-        _WIKI + "thumb/a/a5/Tsunami_by_hokusai_19th_century.jpg/"
-        "1024px-Tsunami_by_hokusai_19th_century.jpg"),
+        "The Starry Night", "Vincent van Gogh", "1889", file="starry_night.jpg",
+        sha256="ae00bedef7a1e2ca62d25a6388f8216be7468979fb3539a8a8c1181d95b17ba1",
+        source=_NEURAL_STYLE),
     "the_scream": Painting(
-        "The Scream", "Edvard Munch", "1893",
-        _WIKI + "thumb/c/c5/Edvard_Munch%2C_1893%2C_The_Scream%2C_oil%2C_tempera_and_pastel_"
-        "on_cardboard%2C_91_x_73_cm%2C_National_Gallery_of_Norway.jpg/"
-        "800px-Edvard_Munch%2C_1893%2C_The_Scream%2C_oil%2C_tempera_and_pastel_on_"
-        "cardboard%2C_91_x_73_cm%2C_National_Gallery_of_Norway.jpg"),
+        "The Scream", "Edvard Munch", "1893", file="the_scream.jpg",
+        sha256="66d147271201f77d684ecaef074a6d889894abbe0a38b0a362c28df9c0f25d92",
+        source=_FAST_STYLE + "the_scream.jpg (512x652)"),
+    "shipwreck": Painting(
+        "The Shipwreck of the Minotaur", "J. M. W. Turner", "c. 1810", file="shipwreck.jpg",
+        sha256="a88390f446e728f102d40fd4d694aa39b192a18745031a684c599e9adbef1c23",
+        source=_FAST_STYLE + "the_shipwreck_of_the_minotaur.jpg (1000x690)"),
+    "udnie": Painting(
+        "Udnie (Young American Girl, The Dance)", "Francis Picabia", "1913", file="udnie.jpg",
+        sha256="45e510d2a53b4167a22bae12a191eea3018f82d74a2fa17b1573adc1e9dfc7f6",
+        source=_FAST_STYLE + "udnie.jpg (512x512)"),
+    "great_wave": Painting(
+        "The Great Wave off Kanagawa", "Katsushika Hokusai", "c. 1831", file="great_wave.jpg",
+        sha256="8b906db248c2307b26469cbb038766354727c85fc73d3a2a3098333bedccf789",
+        source=_FAST_STYLE + "the_great_wave.jpg (928x514)"),
     "composition_vii": Painting(
         "Composition VII", "Wassily Kandinsky", "1913",
         _WIKI + "thumb/b/b4/Vassily_Kandinsky%2C_1913_-_Composition_7.jpg/"
         "1024px-Vassily_Kandinsky%2C_1913_-_Composition_7.jpg"),
-    "shipwreck": Painting(
-        "The Shipwreck of the Minotaur", "J. M. W. Turner", "c. 1810",
-        _WIKI + "thumb/2/2e/Shipwreck_turner.jpg/1024px-Shipwreck_turner.jpg"),
 }
+
+
+def painting_path(name: str) -> Path:
+    """Path of the bundled painting ``name`` inside the package (also in an installed wheel)."""
+    file = PAINTINGS[name].file
+    if file is None:
+        raise KeyError(f"{name} is not bundled; it is downloaded on first use")
+    return Path(__file__).with_name("paintings") / file
 
 
 def names() -> dict[str, list[str]]:

@@ -7,6 +7,8 @@
   (lesson 04: large/small content loss x large/small style loss).
 * :func:`check_order`: the fallback for sorting when widgets do not render
   (a static viewer, a PDF): type the answer string, get right/wrong and a hint.
+* :func:`hidden_pick`: choose which of several candidates a quiz uses, without the
+  lesson's code naming them.
 
 Every exercise works without a kernel: ``ex.check("STYLE")`` prints feedback and
 returns a bool; in a notebook ``ex`` (or ``display(ex.widget)``) shows dropdowns,
@@ -16,17 +18,75 @@ No answer leaks by running cells: ``ex.reveal()`` never touches the widget; it r
 :class:`Answer`, shown as a *closed* ``<details>`` block (click to open). Only a click on
 the widget's *Reveal* button writes the answer into the widget. Lessons call ``reveal()``
 only in cells tagged ``solution`` (student copies drop them).
+
+No answer sits in a lesson's code either: ``SortingExercise.shuffled`` and
+``MatchingExercise.shuffled`` take the images in their *true* order and shuffle them inside
+the widget (a hidden seed, never the identity, never the order of the options), so the cell
+that builds a quiz names no order. Every exercise made in a process is kept in
+``_Exercise.registry``; :func:`answer_keys` lists what their checks compare with
+(tests/test_answers_hidden.py scans the lessons for it).
 """
 
 from __future__ import annotations
 
 import html
 import io
+import weakref
+import zlib
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 BLANK = "?"
+#: the shuffles' seed when a lesson gives none (kept here, out of the lessons' cells)
+_HIDDEN_SEED = 2015
+
+
+def _rng(seed, *salt: str) -> np.random.Generator:
+    """A generator from ``seed``, or from the hidden seed and ``salt`` (so quizzes differ)."""
+    if seed is None:
+        seed = _HIDDEN_SEED + zlib.crc32("\x1f".join(salt).encode())
+    return np.random.default_rng(seed)
+
+
+def _shuffle(n: int, rng: np.random.Generator, avoid=()) -> list[int]:
+    """A permutation of ``range(n)`` that is not the identity nor any order in ``avoid``
+    (where ``n > 1`` allows one); ``order[k]`` is the true index of the item shown at ``k``."""
+    bad = [list(range(n)), *[list(a) for a in avoid]]
+    for _ in range(1000):
+        order = [int(k) for k in rng.permutation(n)]
+        if n < 2 or order not in bad:
+            return order
+    return order  # n == 2 with both orders avoided: nothing else exists
+
+
+def hidden_pick(names, k: int, seed: int | None = None) -> list[str]:
+    """``k`` of ``names``, chosen with the widgets' hidden seed, in the order of ``names``.
+
+    For a quiz that uses some of its candidates: the lesson's code then never names which.
+
+    >>> len(hidden_pick(["swirls", "mosaic", "waves", "composition"], 2))
+    2
+    """
+    names = [str(n) for n in names]
+    if not 0 < k <= len(names) or len(set(names)) != len(names):
+        raise ValueError(f"cannot pick {k} of the {len(names)} names {names} (distinct names, "
+                         f"1 to {len(names)} of them)")
+    chosen = set(_rng(seed, "pick", *names).choice(len(names), size=k, replace=False).tolist())
+    return [n for i, n in enumerate(names) if i in chosen]
+
+
+def answer_keys() -> list[dict]:
+    """What the checks of every exercise made in this process compare with.
+
+    One dict per exercise: ``{"kind": "sorting" | "matching", "keys": [[str, ...], ...],
+    "answer_set": [str, ...] | None}``. ``keys``: the answer in the order the images are shown
+    (sorting: the letters in the right order, and the titles of the images as shown, if
+    given; matching: one description per image as shown).
+    ``answer_set``: for a matching quiz whose options include descriptions no image has, the
+    descriptions used (naming them gives part of the answer away), else None.
+    """
+    return [ex._answer_keys() for ref in _Exercise.registry if (ex := ref()) is not None]
 
 
 def _normalise_order(answer) -> str:
@@ -174,6 +234,8 @@ class _Exercise:
     """Shared parts: image tiles, feedback line, Check/Reveal buttons, display."""
 
     tile_width = 160
+    #: weak references to every exercise made in this process, in order (:func:`answer_keys`)
+    registry: list = []
 
     def __init__(self, images, captions, titles):
         self.images = list(images)
@@ -183,6 +245,19 @@ class _Exercise:
             raise ValueError("give one title per image (or none)")
         self.feedback = ""
         self._widget = None
+        #: ``order[k]``: the true index of the image shown at ``k`` (identity unless shuffled)
+        self._order = list(range(len(self.images)))
+        _Exercise.registry.append(weakref.ref(self))
+
+    def shown(self, items) -> list:
+        """``items`` given in the true order (one per image), rearranged as the images are shown.
+
+        For a solution cell, e.g. ``quiz.shown(names)`` next to ``quiz.images``.
+        """
+        items = list(items)
+        if len(items) != len(self._order):
+            raise ValueError(f"give one item per image ({len(self._order)}), got {len(items)}")
+        return [items[k] for k in self._order]
 
     def _try_build(self):
         """Build the widgets now (so the controls exist as attributes); skip without ipywidgets."""
@@ -283,25 +358,33 @@ class SortingExercise(_Exercise):
         self._try_build()
 
     @classmethod
-    def shuffled(cls, images, titles=None, labels: str = "ABCDE", seed: int = 0, **kwargs):
+    def shuffled(cls, images, titles=None, labels: str = "ABCDE", seed: int | None = None,
+                 **kwargs):
         """An exercise from ``images`` given in the *right* order, shown shuffled.
 
-        The images are shuffled (seeded) and labelled ``labels`` in the order shown, so the
-        answer never appears in the notebook's code. ``titles`` (in the right order) name
-        the images on Reveal.
+        The images are shuffled (seeded; by default with the widgets' hidden seed, so no
+        cell needs one) and labelled ``labels`` in the order shown, so the answer never
+        appears in the notebook's code. ``titles`` (in the right order) name the images on
+        Reveal. Never shown in the right order.
         """
         images = list(images)
         labels = list(labels)[: len(images)]
         if len(labels) < len(images):
             raise ValueError(f"{len(images)} images need {len(images)} labels, got {len(labels)}")
-        rng = np.random.default_rng(seed)
-        order = rng.permutation(len(images))
-        while len(images) > 1 and np.all(order == np.arange(len(images))):  # never unshuffled
+        if seed is None:
+            order = _shuffle(len(images), _rng(None, "sorting", *labels, *map(str, titles or ())))
+        else:  # the shuffle lessons have always had for an explicit seed
+            rng = np.random.default_rng(seed)
             order = rng.permutation(len(images))
+            while len(images) > 1 and np.all(order == np.arange(len(images))):  # never unshuffled
+                order = rng.permutation(len(images))
+            order = [int(k) for k in order]
         shown = [images[k] for k in order]
-        answer = "".join(labels[int(np.where(order == k)[0][0])] for k in range(len(images)))
+        answer = "".join(labels[order.index(k)] for k in range(len(images)))
         shown_titles = None if titles is None else [list(titles)[k] for k in order]
-        return cls(shown, labels, answer, titles=shown_titles, **kwargs)
+        ex = cls(shown, labels, answer, titles=shown_titles, **kwargs)
+        ex._order = order
+        return ex
 
     def _controls(self):
         import ipywidgets as w
@@ -332,6 +415,12 @@ class SortingExercise(_Exercise):
     def __repr__(self) -> str:
         return f"SortingExercise({len(self.images)} images labelled {''.join(self.labels)})"
 
+    def _answer_keys(self) -> dict:
+        keys = [list(self.answer)]
+        if self.titles is not None:  # what each shown image is, in the order shown
+            keys.append([str(t) for t in self.titles])
+        return {"kind": "sorting", "keys": keys, "answer_set": None}
+
 
 class MatchingExercise(_Exercise):
     """Give each image one of several descriptions.
@@ -348,7 +437,7 @@ class MatchingExercise(_Exercise):
     """
 
     def __init__(self, images, options, answer, titles=None, reveal_text: str | None = None,
-                 hint: str | None = None):
+                 hint: str | None = None, details=None):
         images = list(images)
         self.options = [str(o) for o in options]
         answer = [self.options[a] if isinstance(a, int) else str(a) for a in answer]
@@ -362,7 +451,51 @@ class MatchingExercise(_Exercise):
         self.answer = answer
         self.reveal_text = reveal_text
         self.hint = hint  # what to look at, shown after a wrong answer (each quiz has its own)
+        self.details = None if details is None else [str(d) for d in details]
+        if self.details is not None and len(self.details) != len(images):
+            raise ValueError(f"{len(self.details)} details for {len(images)} images")
         self._try_build()
+
+    @classmethod
+    def shuffled(cls, images, options, answer, labels: str = "ABCDEFGH", details=None,
+                 reveal_text: str | None = None, hint: str | None = None,
+                 seed: int | None = None) -> MatchingExercise:
+        """A matching quiz from ``images`` and their ``answer`` in the *true* order, shown shuffled.
+
+        Args:
+            images: the images in any order you like (e.g. the order they were made in).
+            options: the descriptions to choose from (in the dropdowns' order).
+            answer: the right description (or option index) of each image, same order as
+                ``images``.
+            labels: captions of the images as shown (``"A"``, ``"B"``...).
+            details: optional text per image (same order as ``images``), shown on Reveal
+                after its answer, e.g. its measured losses.
+            reveal_text, hint: as for the constructor.
+            seed: default None, the widgets' hidden seed; the lesson then names no order.
+
+        The images are shown in an order that is neither the given one nor the options'
+        order, so neither a list in the lesson nor the dropdowns give the answer away.
+        ``ex.images`` are the images as shown (for a static fallback), ``ex.captions`` their
+        labels; ``ex.shown(items)`` rearranges a true-order list as shown (solution cells).
+        """
+        images = list(images)
+        opts = [str(o) for o in options]
+        answer = [opts[a] if isinstance(a, int) and not isinstance(a, bool) else str(a) for a in answer]
+        if len(answer) != len(images):
+            raise ValueError(f"{len(answer)} answers for {len(images)} images")
+        bad = [a for a in answer if a not in opts]
+        if bad:
+            raise ValueError(f"answer {bad[0]!r} is not one of the options")
+        labels = list(labels)
+        if len(labels) < len(images):
+            raise ValueError(f"{len(images)} images need {len(images)} labels, got {len(labels)}")
+        by_option = sorted(range(len(images)), key=lambda k: (opts.index(answer[k]), k))
+        order = _shuffle(len(images), _rng(seed, "matching", *opts, *answer), avoid=[by_option])
+        ex = cls([images[k] for k in order], opts, [answer[k] for k in order],
+                 titles=labels[: len(images)], reveal_text=reveal_text, hint=hint,
+                 details=None if details is None else [list(details)[k] for k in order])
+        ex._order = order
+        return ex
 
     def _controls(self):
         import ipywidgets as w
@@ -437,10 +570,17 @@ class MatchingExercise(_Exercise):
 
     def answer_text(self) -> str:
         """The answer per image, then ``reveal_text`` (e.g. the measured losses)."""
-        text = "Answer:\n" + "\n".join(f"{c}: {a}" for c, a in zip(self.captions, self.answer))
+        details = self.details or [""] * len(self.answer)
+        text = "Answer:\n" + "\n".join(f"{c}: {a}" + (f" ({d})" if d else "")
+                                       for c, a, d in zip(self.captions, self.answer, details))
         if self.reveal_text:
             text += "\n" + self.reveal_text
         return text
 
     def __repr__(self) -> str:
         return f"MatchingExercise({len(self.images)} images, {len(self.options)} options)"
+
+    def _answer_keys(self) -> dict:
+        used = sorted(set(self.answer), key=self.options.index)
+        return {"kind": "matching", "keys": [list(self.answer)],
+                "answer_set": used if len(used) < len(self.options) else None}

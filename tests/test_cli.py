@@ -86,6 +86,11 @@ def test_samples_lists_names(capsys):
     out = capsys.readouterr().out
     for name in ("astronaut", "swirls", "mosaic", "waves", "starry_night"):
         assert name in out
+    bundled, downloaded = out.split("Paintings (public domain, bundled: offline):")[1].split(
+        "downloaded on first use")
+    for name in ("starry_night", "the_scream", "shipwreck", "udnie", "great_wave"):
+        assert name in bundled
+    assert "composition_vii" in downloaded and "composition_vii" not in bundled
 
 
 def test_doctor_reports_weights_and_estimates(capsys):

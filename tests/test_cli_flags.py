@@ -336,6 +336,16 @@ def test_lab_copies_then_opens_lesson_00(tmp_path, monkeypatch, capsys):
     assert cmd[1:4] == ["-m", "jupyterlab", "00_start_here.ipynb"]
     assert "--LabApp.default_url=/lab/tree/00_start_here.ipynb" in cmd  # the printed link opens it too
     assert ("--allow-root" in cmd) == (os.geteuid() == 0) and "--no-browser" in cmd
+    # make lab runs this again each time: a learner's edited copy is never replaced
+    mine = sorted(folder.glob("[0-9][0-9]_*.ipynb"))[3]
+    mine.write_text(mine.read_text() + " ")
+    edited = mine.read_text()
+    capsys.readouterr()
+    assert main(["lab", str(tmp_path / "course"), "--no-browser"]) == 0
+    assert mine.read_text() == edited
+    out = capsys.readouterr().out
+    assert "Kept" in out and "1 of them differ from this version of the course" in out
+    assert out.rstrip().endswith(mine.name)
 
 
 def test_lab_into_a_file_is_refused(tmp_path, capsys, monkeypatch):

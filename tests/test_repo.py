@@ -82,9 +82,61 @@ def test_readme_offers_demo_mode_and_keeps_fast_mode_for_tests():
 
 
 def test_make_lab_opens_lesson_00_and_lab_student_serves_the_student_copies():
-    make = (ROOT / "Makefile").read_text()
-    assert "--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb" in make
+    # make lab: the working copies in course/ (nst-course lab copies what is missing, keeps the
+    # learner's files, opens 00: tests/test_cli_flags.py), never the tracked notebooks/
+    lab = subprocess.run(["make", "-n", "--no-print-directory", "lab"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert lab.returncode == 0, lab.stderr
+    assert "nst-course lab course" in lab.stdout and "notebooks/" not in lab.stdout.split("nst-course lab")[1]
+    assert "course/" in (ROOT / ".gitignore").read_text().splitlines()
     dry = subprocess.run(["make", "-n", "--no-print-directory", "lab-student"], cwd=ROOT, capture_output=True,
                          text=True, timeout=60)
     assert dry.returncode == 0, dry.stderr
     assert "--ServerApp.root_dir=student" in dry.stdout and "/lab/tree/00_start_here.ipynb" in dry.stdout
+
+
+def _executed(path: Path) -> None:
+    """Give the first code cell of a lesson an output, as a run in JupyterLab autosaves it."""
+    nb = json.loads(path.read_text())
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    cell["execution_count"] = 1
+    cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["mode: full\n"]}]
+    path.write_text(json.dumps(nb, indent=1) + "\n")
+
+
+def test_make_wheel_refuses_lessons_stored_with_outputs(tmp_path):
+    """A lesson run in notebooks/ would ship its outputs in the wheel: make wheel says so and stops
+    (before building anything); stripped, the same check lets it through."""
+    for name in ("Makefile", "pyproject.toml", "README.md"):
+        (tmp_path / name).write_bytes((ROOT / name).read_bytes())
+    (tmp_path / "notebooks").mkdir()
+    for path in NOTEBOOKS:
+        (tmp_path / "notebooks" / path.name).write_bytes(path.read_bytes())
+    _executed(tmp_path / "notebooks" / NOTEBOOKS[3].name)
+    bin_dir = Path(sys.executable).parent
+    # STAMP=Makefile: the venv counts as installed (this one); BIN: its scripts
+    cmd = ["make", "--no-print-directory", "wheel", f"BIN={bin_dir}", "STAMP=Makefile"]
+    p = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert p.returncode != 0
+    assert f"holds outputs: notebooks/{NOTEBOOKS[3].name}" in p.stdout
+    assert "make wheel: refused" in p.stdout and "nbstripout notebooks/*.ipynb" in p.stdout
+    assert not (tmp_path / "dist").exists()
+    lessons = [str(p) for p in (tmp_path / "notebooks").glob("*.ipynb")]
+    strip = subprocess.run([sys.executable, "-m", "nbstripout", *lessons], capture_output=True, text=True,
+                           timeout=60)
+    assert strip.returncode == 0, strip.stderr
+    dry = subprocess.run([*cmd, "-n"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert dry.returncode == 0 and "pip wheel" in dry.stdout
+    check = subprocess.run([sys.executable, "-m", "nbstripout", "--verify", *lessons], capture_output=True)
+    assert check.returncode == 0  # the check make wheel runs first now passes
+
+
+def test_readme_names_the_student_and_the_lecturer_paths_near_the_top():
+    readme = (ROOT / "README.md").read_text()
+    top = readme[: readme.index("## Install anywhere")]  # before the wheel, the lessons, the package
+    for words in ("make lab-student", "nst-course lessons DIR --student", "make slides", "make html",
+                  "NST_COURSE_MODE=demo", "course/"):
+        assert words in top, f"the README's first section does not name {words!r}"
+    make = (ROOT / "Makefile").read_text()
+    for target in ("lab-student:", "slides:", "html:"):
+        assert f"\n{target}" in make

@@ -16,8 +16,64 @@ def test_catalog_names_and_metadata():
     assert {"astronaut", "chelsea", "coffee", "rocket"} <= set(names["photos"])
     assert len(names["styles"]) >= 3
     for p in samples.PAINTINGS.values():
-        assert p.url.startswith("https://") and p.artist and p.year and p.licence
+        assert p.artist and p.year and p.licence == "public domain"
+        assert (p.url is None) == p.bundled  # bundled, or downloaded from a URL: one of the two
+        assert p.bundled or p.url.startswith("https://")
     assert "starry_night" in samples.PAINTINGS and "great_wave" in samples.PAINTINGS
+
+
+BUNDLED = ["starry_night", "the_scream", "shipwreck", "udnie", "great_wave"]
+
+
+def test_the_five_paintings_are_bundled_with_their_hash_and_source():
+    assert [n for n, p in samples.PAINTINGS.items() if p.bundled] == BUNDLED
+    assert not samples.PAINTINGS["composition_vii"].bundled  # stays download-only
+    folder = samples.painting_path("udnie").parent
+    assert sorted(p.name for p in folder.iterdir() if p.suffix == ".jpg") == sorted(
+        samples.PAINTINGS[n].file for n in BUNDLED)  # nothing shipped that the catalog does not name
+    total = 0
+    for name in BUNDLED:
+        p, path = samples.PAINTINGS[name], samples.painting_path(name)
+        assert sha256_file(path) == p.sha256, f"{path} is not the file whose hash the catalog records"
+        assert "jcjohnson/neural-style" in p.source or "lengstrom/fast-style-transfer" in p.source
+        with Image.open(path) as im:
+            assert max(im.size) == 512 and im.mode == "RGB"
+        total += path.stat().st_size
+    assert total < 1_000_000  # the package stays small
+
+
+@pytest.fixture()
+def no_network(monkeypatch):
+    """Any attempt to open a connection fails the test."""
+    def refuse(*a, **k):
+        raise AssertionError("a bundled sample tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_bundled_paintings_load_offline(name, no_network, tmp_path, monkeypatch):
+    monkeypatch.setenv("NST_COURSE_CACHE", str(tmp_path / "empty-cache"))
+    img = load_image(name, 256)
+    assert img.shape[:2] == (1, 3) and max(img.shape[-2:]) == 256
+    assert 0.05 < img.mean().item() < 0.95 and img.std().item() > 0.1  # a picture, not a flat field
+    assert not (tmp_path / "empty-cache").exists() or not any((tmp_path / "empty-cache").iterdir())
+
+
+def test_a_damaged_bundled_painting_is_refused(tmp_path, monkeypatch):
+    from nst_course import images
+
+    bad = tmp_path / "paintings" / "udnie.jpg"
+    bad.parent.mkdir()
+    Image.fromarray(np.full((64, 64, 3), 9, np.uint8)).save(bad)
+    monkeypatch.setattr(samples, "painting_path", lambda name: bad)
+    images._offline_sample.cache_clear()
+    try:
+        with pytest.raises(ImageError, match="does not match its recorded sha256"):
+            load_image("udnie")
+    finally:
+        images._offline_sample.cache_clear()
 
 
 @pytest.mark.parametrize("name", ["astronaut", "chelsea", "coffee", "rocket"])
@@ -102,6 +158,7 @@ def test_painting_offline_gives_clear_message(monkeypatch):
     port = port_sock.getsockname()[1]
     port_sock.close()
     fake = samples.Painting("Test", "Nobody", "2000", f"http://127.0.0.1:{port}/x.jpg")
+    assert not fake.bundled
     monkeypatch.setitem(samples.PAINTINGS, "test_painting", fake)
     with pytest.raises(ImageError, match="offline"):
         load_image("test_painting")

@@ -449,3 +449,39 @@ def test_theme_css_loses_its_google_fonts():
 def test_navigation_of_the_lessons_is_up_to_date():
     changed = navigation.update(ROOT / "notebooks", write=False)
     assert not changed, f"navigation out of date in {[p.name for p in changed]}: run `make navigation`"
+
+
+# --- issue 22: solutions stored collapsed in JupyterLab -----------------------------------------
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_solution_cells_are_stored_collapsed(path):
+    for k, cell in enumerate(L.read(path).cells):
+        hidden = cell.metadata.get("jupyter", {})
+        if "solution" in L.tags(cell):
+            assert hidden.get("source_hidden") is True, \
+                f"{path.name} cell {k}: a solution stored open; run `make navigation`"
+            if cell.cell_type == "code":
+                assert hidden.get("outputs_hidden") is True, f"{path.name} cell {k}: its output open"
+        else:  # a question is never hidden
+            assert not hidden.get("source_hidden") and not hidden.get("outputs_hidden"), \
+                f"{path.name} cell {k}: a cell that is not a solution is stored collapsed"
+
+
+def test_navigation_collapses_solutions_and_student_copies_show_their_stubs(mini_course):
+    path = mini_course / "02_reconstruction.ipynb"
+    nb = L.read(path)
+    nb.cells[2:2] = [nbformat.v4.new_code_cell("def tv(x):\n    return x.abs().sum()",
+                                               metadata={"tags": ["solution"]}),
+                     nbformat.v4.new_markdown_cell("Answer: **B**", metadata={"tags": ["solution"]})]
+    nbformat.write(nb, str(path))
+    assert navigation.main([str(mini_course)]) == 0
+    assert navigation.update(mini_course) == []  # a second run changes nothing
+    nb = L.read(path)
+    nbformat.validate(nb)
+    meta = {L.source(c)[:6]: c.metadata.get("jupyter") for c in nb.cells if "solution" in L.tags(c)}
+    assert meta == {"def tv": {"source_hidden": True, "outputs_hidden": True},
+                    "Answer": {"source_hidden": True}}
+    copy = student.student_notebook(nb)  # the stub replacing a solution is open, under its question
+    stub = next(c for c in copy.cells if "raise NotImplementedError" in L.source(c))
+    assert "jupyter" not in stub.metadata
+    assert not any(c.metadata.get("jupyter", {}).get("source_hidden") for c in copy.cells)

@@ -143,8 +143,10 @@ def from_the_wheel(wheel_env):
         "    except Exception as e:\n"
         "        errors[name] = f'{type(e).__name__}: {e}'\n"
         "import nst_course, nst_course.lessons as L\n"
+        "from nst_course import load_image, samples\n"
+        "paintings = {n: list(load_image(n, 64).shape) for n, p in samples.PAINTINGS.items() if p.bundled}\n"
         "print(json.dumps({'errors': errors, 'module': nst_course.__file__, 'lessons': str(L.lessons_dir()),"
-        " 'checked': sum(map(len, imports.values()))}))\n")
+        " 'checked': sum(map(len, imports.values())), 'paintings': paintings}))\n")
     p = _run([python, "-c", script], lessons, env, timeout=300)
     return json.loads(p.stdout.strip().splitlines()[-1])
 
@@ -154,6 +156,13 @@ def test_nst_course_comes_from_the_wheel_not_the_repo(wheel_env, from_the_wheel)
     module, bundled = Path(from_the_wheel["module"]), Path(from_the_wheel["lessons"])
     assert module.is_relative_to(venv) and not module.is_relative_to(ROOT), module
     assert bundled.is_relative_to(venv), bundled
+
+
+def test_the_bundled_paintings_load_from_the_wheel(from_the_wheel):
+    """The five paintings are package data: they open (sha256-checked) from the installed wheel."""
+    paintings = from_the_wheel["paintings"]
+    assert sorted(paintings) == sorted(["starry_night", "the_scream", "shipwreck", "udnie", "great_wave"])
+    assert all(shape[:2] == [1, 3] and max(shape[2:]) == 64 for shape in paintings.values()), paintings
 
 
 def test_every_lesson_imports_resolve_in_the_wheel(from_the_wheel):

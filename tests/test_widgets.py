@@ -271,3 +271,83 @@ def test_matching_without_a_hint_gives_no_other_quiz_hint(capsys):
     quiz = MatchingExercise(_images(2), ["a", "b"], answer=[0, 1])
     assert quiz.check(["b", "a"]) is False
     assert capsys.readouterr().out.strip() == "Not yet: 0 of 2 right."
+
+
+# --- issue 22: quizzes built from the true order, shuffled inside the widget -----------------
+
+def _tiles(n):
+    return [torch.full((1, 3, 8, 8), k / n) for k in range(n)]
+
+
+STARTS = ["white noise", "the content photo", "the style image"]
+
+
+def test_matching_shuffled_from_the_true_order_hides_it(capsys):
+    images = _tiles(3)
+    quiz = MatchingExercise.shuffled(images, STARTS, STARTS, hint="look at the grain")
+    assert quiz.captions == ["A", "B", "C"]
+    # shown neither in the given order nor in the options' order (here the same)
+    assert quiz.answer != STARTS and sorted(quiz.answer) == sorted(STARTS)
+    # each shown image carries its own true answer
+    for img, ans in zip(quiz.images, quiz.answer):
+        assert ans == STARTS[next(k for k, t in enumerate(images) if t is img)]
+    assert quiz.shown(STARTS) == quiz.answer and quiz.shown(images) == quiz.images
+    capsys.readouterr()
+    assert quiz.check(dict(zip("ABC", quiz.answer))) is True
+    assert not quiz.check({"A": "?", "B": "?", "C": "?"})
+    printed = capsys.readouterr().out
+    assert "Not yet: 0 of 3 right. (3 still unanswered.)" in printed
+    # the static fallback's answer is checked without printing the key
+    assert not any(a in printed.split("Right:")[0] for a in STARTS)
+    # the same quiz is shuffled the same way each run (the lesson's prose can rely on the widget)
+    again = MatchingExercise.shuffled(images, STARTS, STARTS)
+    assert again.answer == quiz.answer
+
+
+def test_matching_shuffled_avoids_the_options_order_and_keeps_details():
+    options = ["swirls", "mosaic", "waves", "composition", "coffee", "astronaut"]
+    made = ["mosaic", "waves", "coffee"]  # the options' order restricted to the answers
+    for seed in range(30):
+        quiz = MatchingExercise.shuffled(_tiles(3), options, made, details=["d1", "d2", "d3"], seed=seed)
+        assert quiz.answer not in (made,) and sorted(quiz.answer) == sorted(made)
+        assert quiz.details == quiz.shown(["d1", "d2", "d3"])
+    text = quiz.reveal().text
+    assert all(f"{c}: {a} ({d})" in text for c, a, d in zip(quiz.captions, quiz.answer, quiz.details))
+
+
+def test_matching_shuffled_refuses_bad_input_with_a_sentence():
+    with pytest.raises(ValueError, match="2 answers for 3 images"):
+        MatchingExercise.shuffled(_tiles(3), STARTS, STARTS[:2])
+    with pytest.raises(ValueError, match="'paint' is not one of the options"):
+        MatchingExercise.shuffled(_tiles(3), STARTS, ["paint", *STARTS[1:]])
+    with pytest.raises(ValueError, match="3 images need 3 labels"):
+        MatchingExercise.shuffled(_tiles(3), STARTS, STARTS, labels="AB")
+
+
+def test_sorting_shuffled_without_a_seed_uses_the_hidden_one():
+    a = SortingExercise.shuffled(_tiles(5), titles=["c1", "c2", "c3", "c4", "c5"])
+    b = SortingExercise.shuffled(_tiles(5), titles=["c1", "c2", "c3", "c4", "c5"])
+    assert a.answer == b.answer != "ABCDE"
+    assert a.shown(["c1", "c2", "c3", "c4", "c5"]) == a.titles
+
+
+def test_hidden_pick_is_stable_and_refuses_impossible_picks():
+    from nst_course.widgets import hidden_pick
+
+    names = ["swirls", "mosaic", "waves", "composition"]
+    picked = hidden_pick(names, 2)
+    assert picked == hidden_pick(names, 2) and len(set(picked)) == 2 and set(picked) <= set(names)
+    assert picked == [n for n in names if n in picked]  # in the candidates' order: no hint in it
+    with pytest.raises(ValueError, match="cannot pick 5 of the 4 names"):
+        hidden_pick(names, 5)
+
+
+def test_answer_keys_lists_what_the_checks_compare_with():
+    from nst_course.widgets import answer_keys
+
+    quiz = MatchingExercise.shuffled(_tiles(3), ["x", "y", "z", "w"], ["x", "y", "z"])
+    sort = SortingExercise.shuffled(_tiles(4), titles=["t1", "t2", "t3", "t4"], labels="ABCD")
+    keys = answer_keys()
+    assert {"kind": "matching", "keys": [quiz.answer], "answer_set": ["x", "y", "z"]} in keys
+    assert sort.titles != ["t1", "t2", "t3", "t4"]  # the titles as shown: which image is which
+    assert {"kind": "sorting", "keys": [list(sort.answer), sort.titles], "answer_set": None} in keys

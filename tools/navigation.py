@@ -1,10 +1,14 @@
-"""Rewrite the prev | index | next navigation of every lesson and the lesson list in 00.
+"""Rewrite the prev | index | next navigation of every lesson and the lesson list in 00;
+store every solution cell collapsed.
 
 Navigation is generated, not hand-kept (after jakevdp/PythonDataScienceHandbook's
 ``tools/add_navigation.py``). Each lesson gets a markdown cell tagged ``navigation``
 right after its title cell and another as its last cell; lesson 00 (the index) gets a
 cell tagged ``lesson-list`` with a table built from every lesson's first heading and
-first sentence. Re-runnable: a second run changes nothing.
+first sentence. Every cell tagged ``solution`` is stored collapsed for JupyterLab
+(``metadata.jupyter.source_hidden``, and ``outputs_hidden`` for code cells): a learner sees
+a "..." bar under the question and clicks it to open the answer. Re-runnable: a second run
+changes nothing.
 
     python tools/navigation.py            # rewrite notebooks/
     python tools/navigation.py --check    # exit 1 if anything would change
@@ -91,14 +95,31 @@ def set_lesson_list(nb, text: str) -> None:
     nb.cells.insert(where, _new_cell(text, LIST_TAG, "lesson-list", nb))
 
 
+SOLUTION_TAG = "solution"
+
+
+def collapsed(cell) -> dict:
+    """The ``metadata.jupyter`` a solution cell is stored with (JupyterLab honours both keys)."""
+    return {"source_hidden": True, **({"outputs_hidden": True} if cell.cell_type == "code" else {})}
+
+
+def collapse_solutions(nb) -> None:
+    """Store every ``solution`` cell collapsed; other cells keep (or lack) their own setting."""
+    for cell in nb.cells:
+        if SOLUTION_TAG in L.tags(cell):
+            cell.metadata["jupyter"] = {**cell.metadata.get("jupyter", {}), **collapsed(cell)}
+
+
 def update(folder: Path = L.NOTEBOOKS, write: bool = True) -> list[Path]:
-    """Update navigation (and the index's lesson list) in ``folder``; return the changed files."""
+    """Update navigation (and the index's lesson list) in ``folder`` and collapse the solution
+    cells; return the changed files."""
     paths = L.lessons(folder)
     nbs = [L.read(p) for p in paths]
     changed = []
     for i, (path, nb) in enumerate(zip(paths, nbs)):
         before = nbformat.writes(nb)
         set_navigation(nb, nav_text(paths, nbs, i))
+        collapse_solutions(nb)
         if path.name == index_name(paths):
             set_lesson_list(nb, lesson_list_text(paths, nbs))
         if nbformat.writes(nb) != before:
