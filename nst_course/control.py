@@ -11,7 +11,7 @@
 Several styles blended with weights, the style scale and coarse-to-fine are
 arguments of :func:`~nst_course.stylize` (``style=[...]``, ``style_blend``,
 ``style_scale``, ``schedule=[128, 256, 512]``).
-Introduced in notebooks/06_beyond_gatys.ipynb.
+Introduced in notebooks/07_beyond_gatys.ipynb.
 """
 
 from __future__ import annotations

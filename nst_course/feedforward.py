@@ -21,7 +21,7 @@ norm has a scale ``gamma`` and shift ``beta`` *per style*; all convolutions are 
 style vector ``s`` of weights (one per style) picks ``gamma = s @ gammas`` and
 ``beta = s @ betas``: ``[1, 0]`` is style 0, ``[0.2, 0.8]`` a mix (the "mix style
 transfer" vector of Visalpara's tutorial, after Yanai). Introduced in
-notebooks/07_train_a_fast_network.ipynb; training is in :mod:`nst_course.training`.
+notebooks/09_train_a_fast_network.ipynb; training is in :mod:`nst_course.training`.
 """
 
 from __future__ import annotations

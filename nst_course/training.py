@@ -5,7 +5,7 @@ Johnson et al.'s recipe, sized for a laptop CPU: the loss is Gatys' objective (c
 variation), now computed on the *network's output* for a batch of photo crops, and Adam
 updates the network's weights instead of the pixels. The photos all ship inside installed
 packages (scikit-image, scikit-learn, matplotlib), so training runs offline; the photos in
-:data:`HELD_OUT` are never trained on. Introduced in notebooks/07_train_a_fast_network.ipynb.
+:data:`HELD_OUT` are never trained on. Introduced in notebooks/09_train_a_fast_network.ipynb.
 """
 
 from __future__ import annotations

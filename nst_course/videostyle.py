@@ -9,7 +9,7 @@
 (c)   ``temporal``   Ruder, Dosovitskiy & Brox (2016): start from the previous result *warped*
                      along the flow, and add the masked temporal loss
                      ``temporal_weight * (1/D) sum_i c_i (x_i - warp(x_{t-1})_i)^2``.
-(d)   ``net``        a feed-forward network (Johnson et al.; lesson 07) on every frame.
+(d)   ``net``        a feed-forward network (Johnson et al.; lesson 09) on every frame.
 (e)   ``net-blend``  (d), then every valid pixel blended with the warped previous *output*:
                      ``o_t = (1 - c*b) n_t + c*b warp(o_{t-1})`` for blend ``b``, a cheap
                      stand-in for the temporal losses Huang et al. (2017) and ReCoNet (Gao et

@@ -1,4 +1,5 @@
-"""The numbers the answers of lessons 05 and 06 state, and the lessons' solutions, checked.
+"""The numbers the answers of lessons 05-09 state (05 and 06 split from the old 05, 07 and 08 from
+the old 06), and the lessons' solutions, checked.
 
 Each test recomputes an answer the way the lesson's solution cell does (or runs the solution
 cell itself) and compares it with the number written in the lesson.
@@ -101,7 +102,7 @@ def test_05_coarse_to_fine_share_printed_in_section_6():
 
 def test_05_stop_when_flat_solution_passes_its_check(capsys):
     ns = {}
-    exec(_solution_defining("05_gatys_optimization.ipynb", "stop_when_flat"), ns)  # noqa: S102
+    exec(_solution_defining("06_resolution_and_regularisation.ipynb", "stop_when_flat"), ns)  # noqa: S102
     assert checks.check_stop_when_flat(ns["stop_when_flat"]), capsys.readouterr().out
 
 
@@ -115,7 +116,7 @@ def test_06_ex6_numbers_that_describe_a_style():
     assert gram_numbers == 305_888
     assert 2 * channels["conv4_1"] == 1_024
     assert round(gram_numbers / 1_024) == 299
-    text = _solution_defining_text("06_beyond_gatys.ipynb", "gram_numbers")
+    text = _solution_defining_text("08_write_it_yourself.ipynb", "gram_numbers")
     assert "305,888" in text and "1,024" in text and "299x" in text
 
 
@@ -125,22 +126,41 @@ def _solution_defining_text(name, marker):
     return hits[0]
 
 
-@pytest.mark.parametrize("function, check", [
-    ("my_content_loss", checks.check_content_loss),
-    ("my_tv_loss", checks.check_tv_loss),
-    ("my_optimise", checks.check_optimisation_loop),
-    ("my_adain", checks.check_adain),
+@pytest.mark.parametrize("lesson, function, check", [
+    ("08_write_it_yourself.ipynb", "my_content_loss", checks.check_content_loss),
+    ("08_write_it_yourself.ipynb", "my_tv_loss", checks.check_tv_loss),
+    ("08_write_it_yourself.ipynb", "my_optimise", checks.check_optimisation_loop),
+    ("07_beyond_gatys.ipynb", "my_adain", checks.check_adain),
 ])
-def test_06_solutions_pass_their_checks(function, check, capsys):
+def test_07_08_solutions_pass_their_checks(lesson, function, check, capsys):
     ns = {"torch": torch}
-    exec(_solution_defining("06_beyond_gatys.ipynb", function), ns)  # noqa: S102
+    exec(_solution_defining(lesson, function), ns)  # noqa: S102
     assert check(ns[function]), capsys.readouterr().out
 
 
 def test_06_johnson_layers_are_stated_right():
-    text = "\n".join(src for src, _ in _cells("06_beyond_gatys.ipynb"))
+    text = "\n".join(src for src, _ in _cells("07_beyond_gatys.ipynb"))
     johnson = text[text.index("### Johnson et al."):]
     johnson = johnson[: johnson.index("| |")]
     assert "relu2_2" in johnson and "VGG-16" in johnson
     assert re.search(r"content[^.]*relu2_2", johnson) and "relu3_3" not in johnson.split("style")[0]
     assert "exactly Gatys" not in johnson
+
+
+# --- lesson 09 ---------------------------------------------------------------------------------
+
+def test_09_break_even_solution_passes_its_check(capsys):
+    from nst_course.checks import check_break_even
+
+    src = _solution_defining("09_train_a_fast_network.ipynb", "break_even")
+    ns = {}
+    exec(src.split("if check_break_even")[0], ns)  # noqa: S102 (the definition, not its printout)
+    assert check_break_even(ns["break_even"]), capsys.readouterr().out
+
+
+def test_09_names_the_modern_variant_and_johnsons_layers():
+    text = "\n".join(src for src, _ in _cells("09_train_a_fast_network.ipynb"))
+    assert "modern variant of Johnson" in text.replace("\n", " ")
+    assert "relu1_2, relu2_2, relu3_3 and relu4_3 of VGG-16" in text.replace("\n", " ")
+    assert "Yanai & Tanno, ICMR 2017" in text.replace("\n", " ")
+    assert "depends only on" not in text

@@ -80,7 +80,7 @@ def test_rel_error_and_cmp(capsys):
     assert "maxdiff" in capsys.readouterr().out
 
 
-# --- check_stop_when_flat (lesson 05) --------------------------------------------------------------
+# --- check_stop_when_flat (lesson 06) --------------------------------------------------------------
 
 def right_stop_when_flat(rel_tol=0.01):
     losses = []
@@ -136,7 +136,7 @@ WRONG_STOPPERS = {
 }
 
 
-# --- check_adain (lesson 06) -----------------------------------------------------------------------
+# --- check_adain (lesson 07) -----------------------------------------------------------------------
 
 def _stats(f, dims=(2, 3), unbiased=True, eps=1e-5):
     return f.mean(dims, keepdim=True), (f.var(dims, keepdim=True, unbiased=unbiased) + eps).sqrt()

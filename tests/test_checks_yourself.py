@@ -1,4 +1,4 @@
-"""The "write it yourself" checkers (lesson 06, part 2) pass right answers and name each wrong one."""
+"""The "write it yourself" checkers (lesson 08) pass right answers and name each wrong one."""
 
 import pytest
 import torch

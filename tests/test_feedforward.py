@@ -1,4 +1,4 @@
-"""The fast style network of lesson 07: shapes, conditioning, training, saving, CLI."""
+"""The fast style network of lesson 09: shapes, conditioning, training, saving, CLI."""
 
 from __future__ import annotations
 

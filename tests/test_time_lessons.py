@@ -71,8 +71,8 @@ def test_keep_saves_the_executed_lesson_and_the_caption_names_lesson_07s_budget(
 
     kept = nbformat.read(str(tmp_path / "kept" / good.name), as_version=4)
     assert error is None and kept.cells[1].execution_count == 1
-    rows = [{"lesson": "06 Beyond Gatys", "seconds": 120.0, "error": None, "estimate": None},
-            {"lesson": "07 Train a fast network", "seconds": 660.0, "error": None, "estimate": None}]
+    rows = [{"lesson": "07 Beyond Gatys", "seconds": 120.0, "error": None, "estimate": None},
+            {"lesson": "09 Train a fast network", "seconds": 660.0, "error": None, "estimate": None}]
     caption = T.markdown(rows, "full", "make time-lessons").splitlines()[0]
-    assert "13.0 min in all; 3.0 min without the 10-minute training budget of lesson 07" in caption
+    assert "13.0 min in all; 3.0 min without the 10-minute training budget of lesson 09" in caption
     assert "without" not in T.markdown(rows, "demo", "make time-lessons").splitlines()[0]

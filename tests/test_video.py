@@ -305,7 +305,7 @@ WRONG = [
 
 
 def test_checker_passes_the_right_answer(capsys):
-    from nst_course.checks_video import check_temporal_loss
+    from nst_course.checks import check_temporal_loss
 
     assert check_temporal_loss(_right)
     assert "PASS" in capsys.readouterr().out
@@ -313,7 +313,7 @@ def test_checker_passes_the_right_answer(capsys):
 
 @pytest.mark.parametrize("fn, says", WRONG)
 def test_checker_names_each_mistake(fn, says, capsys):
-    from nst_course.checks_video import check_temporal_loss
+    from nst_course.checks import check_temporal_loss
 
     assert not check_temporal_loss(fn)
     out = capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""Lesson 06 (notebooks/06_beyond_gatys.ipynb): ``check_adain``."""
+"""Lesson 07 (notebooks/07_beyond_gatys.ipynb): ``check_adain``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ._core import (
     _not_finite,
 )
 
-# --- lesson 06: adaptive instance normalisation ---------------------------------------------------
+# --- lesson 07: adaptive instance normalisation ---------------------------------------------------
 
 def _adain_variants(c: torch.Tensor, s: torch.Tensor, eps: float = 1e-5) -> dict[str, torch.Tensor]:
     """Common wrong versions of AdaIN(c, s): ``{what is wrong: value}``."""
@@ -46,7 +46,7 @@ def _adain_variants(c: torch.Tensor, s: torch.Tensor, eps: float = 1e-5) -> dict
 @_checker
 def check_adain(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> bool:
     """Check ``fn(content_feat (N, C, H, W), style_feat (N, C, H', W')) -> (N, C, H, W)`` against
-    :func:`nst_course.adain.adain` (notebooks/06): ``sigma(s) (c - mu(c)) / sigma(c) + mu(s)``
+    :func:`nst_course.adain.adain` (notebooks/07): ``sigma(s) (c - mu(c)) / sigma(c) + mu(s)``
     with per-image, per-channel statistics over H and W."""
     from ..adain import adain, mean_std
 

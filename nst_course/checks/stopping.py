@@ -1,4 +1,4 @@
-"""Lesson 05 (notebooks/05_gatys_optimization.ipynb): ``check_stop_when_flat``."""
+"""Lesson 06 (notebooks/06_resolution_and_regularisation.ipynb): ``check_stop_when_flat``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ._core import (
     _not_a_function,
 )
 
-# --- lesson 05: a callback that stops when the loss is flat --------------------------------------
+# --- lesson 06: a callback that stops when the loss is flat --------------------------------------
 
 def _says(answer) -> str:
     return "None (return True or False)" if answer is None else repr(answer)
@@ -20,7 +20,7 @@ def _says(answer) -> str:
 
 @_checker
 def check_stop_when_flat(make: Callable[[float], Callable]) -> bool:
-    """Check ``make(rel_tol) -> callback(record, image) -> bool`` (notebooks/05).
+    """Check ``make(rel_tol) -> callback(record, image) -> bool`` (notebooks/06).
 
     The callback must remember the losses it has seen (``record.total_loss``) and
     return True once a step lowers the loss by less than ``rel_tol`` times the

@@ -37,7 +37,7 @@ def _content_variants(f, p):
 def check_content_loss(fn) -> bool:
     """Check ``fn(features (N, C, H, W), target (N, C, H, W)) -> scalar`` against
     ``nst_course.content_loss`` (``1/(C*H*W) ||F - P||^2``, the mean over all elements).
-    Introduced in notebooks/06_beyond_gatys.ipynb (part 2, write it yourself).
+    Introduced in notebooks/08_write_it_yourself.ipynb.
     """
     from ..losses import content_loss
 
@@ -80,7 +80,7 @@ def _tv_variants(x):
 def check_tv_loss(fn) -> bool:
     """Check ``fn(image (N, 3, H, W)) -> scalar`` against ``nst_course.total_variation_loss``
     (``mean(dh^2) + mean(dw^2)`` over neighbouring pixels).
-    Introduced in notebooks/06_beyond_gatys.ipynb (part 2, write it yourself).
+    Introduced in notebooks/08_write_it_yourself.ipynb.
     """
     from ..losses import total_variation_loss
 
@@ -173,7 +173,7 @@ def check_optimisation_loop(fn, steps: int = 40) -> bool:
     per step (L-BFGS with ``max_iter=1``, or Adam), clear the gradients before each backward,
     keep the pixels in ``[0, 1]`` and return the optimised image. Two quadratics test it: one
     with its minimum inside ``[0, 1]`` (does the loop get there?) and one beyond 1 (are the
-    pixels clamped?). Introduced in notebooks/06_beyond_gatys.ipynb (part 2).
+    pixels clamped?). Introduced in notebooks/08_write_it_yourself.ipynb.
     """
     why = _not_a_function("check_optimisation_loop", fn)
     if why:

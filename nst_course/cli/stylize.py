@@ -169,7 +169,7 @@ def _neural_style_options(s: argparse.ArgumentParser) -> None:
                    help="step size of the optimiser (default: 1 for lbfgs, 0.02 for adam)")
     g.add_argument("--mask", default=None,
                    help="mask image(s), comma-separated, one per style: white = this style here, "
-                        "black = the content as it is (spatial control, lesson 06)")
+                        "black = the content as it is (spatial control, lesson 07)")
 
 
 def _check_neural_style(args) -> None:

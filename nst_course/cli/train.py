@@ -1,4 +1,4 @@
-"""``nst-course train`` and ``nst-course apply``: a fast style network (Johnson et al., lesson 07)."""
+"""``nst-course train`` and ``nst-course apply``: a fast style network (Johnson et al., lesson 09)."""
 
 from __future__ import annotations
 

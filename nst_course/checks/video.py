@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from .video import temporal_loss, warp
+from ..video import temporal_loss, warp
 
 NOT_SOLVED = "not yet solved: fill in the function, run its cell, then run this check again."
 
