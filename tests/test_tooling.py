@@ -500,7 +500,7 @@ def test_navigation_collapses_solutions_and_student_copies_show_their_stubs(mini
     meta = {L.source(c)[:6]: c.metadata.get("jupyter") for c in nb.cells if "solution" in L.tags(c)}
     assert meta == {"def tv": {"source_hidden": True, "outputs_hidden": True},
                     "Answer": {"source_hidden": True}}
-    copy = student.student_notebook(nb)  # the stub replacing a solution is open, under its question
+    copy = lessons.student_notebook(nb)  # the stub replacing a solution is open, under its question
     stub = next(c for c in copy.cells if "raise NotImplementedError" in L.source(c))
     assert "jupyter" not in stub.metadata
     assert not any(c.metadata.get("jupyter", {}).get("source_hidden") for c in copy.cells)
