@@ -467,9 +467,12 @@ class MatchingExercise(_Exercise):
     def _controls(self):
         import ipywidgets as w
 
+        # wide enough for the longest option (about 9 px a character at the widgets' font size,
+        # plus the label and the arrow), so a projector shows every option whole
+        width = max(360, 9 * max(len(o) for o in self.options) + 90)
         self.dropdowns = [
             w.Dropdown(options=[BLANK] + self.options, value=BLANK, description=f"{cap}:",
-                       layout=w.Layout(width="360px"), style={"description_width": "40px"},
+                       layout=w.Layout(width=f"{width}px"), style={"description_width": "40px"},
                        _dom_classes=("nst-choice",))
             for cap in self.captions
         ]

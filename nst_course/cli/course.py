@@ -65,23 +65,29 @@ def run_lessons(args) -> int:
 
 def run_lab(args) -> int:
     import importlib.util
-    import os
-
-    from ..lessons import FIRST_LESSON
 
     folder = Path(args.dir).expanduser()
     _copy_course(folder, args.student, force=False)  # the missing ones; yours stay as they are
     if importlib.util.find_spec("jupyterlab") is None:
         raise ValueError("JupyterLab is not installed in this Python: `pip install jupyterlab`, "
                          f"or open {folder} in the Jupyter you use.")
+    return _launch(lab_command(args.no_browser), folder)
+
+
+def lab_command(no_browser: bool = False) -> list[str]:
+    """The JupyterLab command ``nst-course lab`` (and so ``make lab``) runs in the lessons' folder."""
+    import os
+
+    from ..lessons import FIRST_LESSON
+
     # the lesson as argument opens it in the browser started here; default_url makes the printed
     # link (--no-browser, a remote machine) open it too
     cmd = [sys.executable, "-m", "jupyterlab", FIRST_LESSON, f"--LabApp.default_url=/lab/tree/{FIRST_LESSON}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # containers run as root; JupyterLab refuses root otherwise
-    if args.no_browser:
+    if no_browser:
         cmd.append("--no-browser")
-    return _launch(cmd, folder)
+    return cmd
 
 
 def _launch(cmd: list[str], folder: Path) -> int:
