@@ -239,7 +239,7 @@ def bundled_network(device=None) -> tuple[StyleNet, list[str]]:
 
     Made on a shared 2-core CPU (so its quality is that of a few minutes' training) with::
 
-        cp the_great_wave.jpg great_wave.jpg   # /work/shared/paintings: the style names are the stems
+        cp the_great_wave.jpg great_wave.jpg   # the two paintings at full size: the style names are the stems
         nice -n 10 nst-course train starry_night.jpg,great_wave.jpg --width 8 --minutes 8 -o fast_net.pt
 
     (490 steps of 4 crops of 128 px in 8 minutes; 109,571 parameters, 0.46 MB; styles
@@ -249,11 +249,11 @@ def bundled_network(device=None) -> tuple[StyleNet, list[str]]:
     ``net(photo, [0.5, 0.5])`` mixes the two styles. The file's SHA-256 is
     :data:`BUNDLED_SHA256`; a changed or missing file raises :class:`NetFileError`.
     """
-    import hashlib
+    from .files import sha256_file
 
     if not BUNDLED_NET.is_file():
         raise NetFileError(f"{BUNDLED_NET}: the bundled network is missing; reinstall nst-course.")
-    digest = hashlib.sha256(BUNDLED_NET.read_bytes()).hexdigest()
+    digest = sha256_file(BUNDLED_NET)
     if digest != BUNDLED_SHA256:
         raise NetFileError(f"{BUNDLED_NET} is damaged (SHA-256 {digest[:12]}..., expected "
                            f"{BUNDLED_SHA256[:12]}...); reinstall nst-course.")

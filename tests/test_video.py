@@ -269,7 +269,8 @@ def test_cli_video_bad_inputs(tmp_path, gif, net_file, capsys):
     exists.write_bytes(b"x")
     assert "--force" in _error(["video", str(gif), str(exists), *net], capsys)
     assert "'.mp4' is neither" in _error(["video", str(gif), str(tmp_path / "o.mp4"), *net], capsys)
-    assert "needs a trained network" in _error(["video", str(gif), out, "--method", "net"], capsys)
+    missing = ["video", str(gif), out, "--method", "net", "--net", "nothere.pt"]
+    assert "no such file" in _error(missing, capsys)
     assert "--steps" in _error(["video", str(gif), out, "--steps", "0"], capsys)
     assert "--mix takes" in _error(["video", str(gif), out, *net, "--mix", "a,b"], capsys)
     assert not (tmp_path / "o.gif").exists()

@@ -34,7 +34,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    "net-blend run a trained network (milliseconds)")
     v.add_argument("--style", default="swirls", help="style image for the optimising methods: "
                    "path, URL or sample name")
-    v.add_argument("--net", default=None, help="a network from `nst-course train` (net, net-blend)")
+    v.add_argument("--net", default="bundled", help="a network from `nst-course train` (net, net-blend); "
+                   "'bundled': the course's small Starry Night / Great Wave network")
     v.add_argument("--mix", default=None, help="style weights of the network, e.g. 0.2,0.8")
     v.add_argument("--size", type=int, default=256, help="long side of the frames in pixels")
     v.add_argument("--steps", type=int, default=30, help="steps per frame after the first")
@@ -72,9 +73,9 @@ def _check(args) -> None:
         except ValueError:
             raise ValueError(f"--mix takes numbers separated by commas, e.g. 0.2,0.8; "
                              f"got {args.mix!r}.") from None
-    if args.method.startswith("net") and args.net is None:
-        raise ValueError(f"--method {args.method} needs a trained network: --net NET.pt "
-                         "(make one with `nst-course train swirls -o NET.pt`).")
+    if args.method.startswith("net") and args.net != "bundled" and not Path(args.net).is_file():
+        raise ValueError(f"{args.net}: no such file; train one with `nst-course train STYLE -o "
+                         f"{Path(args.net).name}` or leave out --net for the bundled network.")
 
 
 def _check_output(out: Path, force: bool) -> str:
@@ -101,7 +102,7 @@ def run(args) -> int:
     """Stylise ``args.input`` into ``args.output``; 0 when every frame is done, 130 on Ctrl-C."""
     import time
 
-    from ..feedforward import load_net
+    from ..feedforward import bundled_network, load_net
     from ..flow import estimate_clip_flows
     from ..images import load_image, save_image
     from ..vgg import load_vgg
@@ -121,7 +122,7 @@ def run(args) -> int:
                       steps=args.steps, first_steps=args.first_steps, style_weight=args.style_weight,
                       temporal_weight=args.temporal_weight)
     else:
-        net = load_net(args.net)
+        net = bundled_network()[0] if args.net == "bundled" else load_net(args.net)
         mix = args.mix
         net.style_vector(mix)  # a wrong mix is refused before any work
         kwargs.update(net=net, style=mix, blend=args.blend)
