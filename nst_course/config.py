@@ -164,3 +164,13 @@ def describe_setup(device: torch.device | None = None) -> str:
         line += ", bfloat16 convolutions"
     line += f" | mode: {_MODE_TEXT[mode()]}"
     return line
+
+
+def bars_off(progress: bool = True) -> bool:
+    """True when progress bars should stay hidden: ``progress=False`` or ``TQDM_DISABLE`` set.
+
+    tqdm reads ``TQDM_DISABLE`` only when no ``disable=`` is passed; the course
+    passes one, so it reads the variable itself (``TQDM_DISABLE=1`` hides the bars).
+    """
+    flag = os.environ.get("TQDM_DISABLE", "").strip().lower()
+    return not progress or flag not in ("", "0", "false", "no", "off")

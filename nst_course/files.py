@@ -19,6 +19,7 @@ Three rules, used by every command that writes a file:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -170,6 +171,40 @@ def save_or_fallback(save, path, overwrite: bool = False) -> tuple[Path, str | N
             continue
         return other, f"{reason}; the result was saved as {other} instead."
     raise OutputError(f"{reason}, and saving to {' or '.join(map(str, candidates))} failed too.")
+
+
+@contextlib.contextmanager
+def claim(path):
+    """Hold ``path`` for one run: a second run that claims the same path is refused at once.
+
+    A lock on a hidden file next to ``path`` (``fcntl.flock``, released by the
+    system when the process ends, also when it is killed), so two ``train``
+    runs to one ``-o`` cannot both train for minutes and then fight over the
+    name. Where ``fcntl`` is missing (Windows) nothing is locked.
+
+    Raises:
+        OutputError: another process holds ``path``.
+    """
+    path = Path(path).expanduser()
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield path
+        return
+    lock = path.with_name(f".{path.name}.lock")
+    fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise OutputError(f"another run is writing {path} right now; wait for it to finish "
+                              "or choose another name.") from None
+        try:
+            yield path
+        finally:
+            lock.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
 
 
 def sha256_file(path: str | Path) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -137,6 +138,8 @@ class Training:
     net: StyleNet
     history: list[TrainStep] = field(default_factory=list)
     stopped: str = "done"
+    #: where the weights were last saved (``checkpoint``, or a free name if that failed)
+    saved_to: Path | None = None
 
     @property
     def seconds(self) -> float:
@@ -175,6 +178,8 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
         raise ValueError("give minutes or steps (or both: whichever runs out first)")
     from tqdm.auto import tqdm
 
+    from .config import bars_off
+
     device = net.out.weight.device
     if len(style_imgs) != len(net.styles):
         raise ValueError(f"{len(style_imgs)} style images for a network of {len(net.styles)} styles")
@@ -184,7 +189,7 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     budget = math.inf if minutes is None else 60.0 * minutes
     result, good = Training(net), _copy_state(net)
-    bar = tqdm(total=steps or round(budget), unit=" steps" if steps else " s", disable=not progress,
+    bar = tqdm(total=steps or round(budget), unit=" steps" if steps else " s", disable=bars_off(progress),
                desc="train")
     t0 = last_save = time.perf_counter()
     net.train()
@@ -208,7 +213,7 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
             bar.update(1 if steps else round(rec.seconds) - bar.n)
             bar.set_postfix(loss=f"{rec.total_loss:.3g}")
             if checkpoint and time.perf_counter() - last_save > checkpoint_every:
-                save_net(net, checkpoint, _extra(result), overwrite=overwrite)
+                checkpoint = _save(net, checkpoint, result, overwrite)
                 overwrite, last_save = True, time.perf_counter()  # from now on the file is ours
             if callback and (k + 1) % callback_every == 0:
                 image = apply_net(net, preview, s) if preview is not None else None
@@ -222,8 +227,26 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
         net.load_state_dict(good)  # the weights of the last complete, finite step
         net.eval()
     if checkpoint:
-        save_net(net, checkpoint, _extra(result), overwrite=overwrite)
+        _save(net, checkpoint, result, overwrite)
     return result
+
+
+def _save(net, path, result: Training, overwrite: bool) -> Path:
+    """Save a checkpoint; if ``path`` fails (full disk, a file that appeared), a free name, with a note.
+
+    Returns the path used, where later checkpoints go too: a trained network is never thrown away.
+    """
+    import warnings
+    from functools import partial
+
+    from .files import save_or_fallback
+
+    where, problem = save_or_fallback(partial(save_net, net, extra=_extra(result)), path,
+                                      overwrite=overwrite)
+    if problem:
+        warnings.warn(problem, stacklevel=2)
+    result.saved_to = where
+    return where
 
 
 def _copy_state(net) -> dict:

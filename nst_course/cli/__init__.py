@@ -24,7 +24,7 @@ import sys
 import warnings
 
 from . import adain, bench, course, doctor, samples, stylize, train
-from .common import show_note
+from .common import Parser, show_note
 
 #: the command modules, in the order ``--help`` lists them
 COMMANDS = (stylize, samples, doctor, bench, adain, course, train)
@@ -32,7 +32,10 @@ COMMANDS = (stylize, samples, doctor, bench, adain, course, train)
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``nst-course`` parser with every command of :data:`COMMANDS`."""
-    p = argparse.ArgumentParser(prog="nst-course", description="Neural style transfer course tools.")
+    from .. import __version__
+
+    p = Parser(prog="nst-course", description="Neural style transfer course tools.")
+    p.add_argument("--version", action="version", version=f"nst-course {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add_parser(sub)

@@ -48,13 +48,7 @@ def add_parser(sub) -> None:
 
 
 def run_train(args) -> int:
-    import torch
-
-    from ..feedforward import StyleNet, count_parameters
-    from ..files import check_writable
-    from ..images import load_image
-    from ..training import TRAIN_PHOTOS, make_objectives, photo, train
-    from ..vgg import load_vgg
+    from ..files import check_writable, claim
 
     validate.positive("--minutes", args.minutes)
     if args.steps is not None:
@@ -63,12 +57,25 @@ def run_train(args) -> int:
     validate.at_least("--width", args.width)
     validate.at_least("--batch-size", args.batch_size)
     validate.positive("--lr", args.lr)
+    validate.non_negative("--seed", args.seed)
     for name in ("style_weight", "tv_weight"):
         validate.non_negative(f"--{name.replace('_', '-')}", getattr(args, name))
     out = Path(args.output)
     if out.suffix.lower() not in (".pt", ".pth"):
         raise ValueError(f"{out}: name the network file with .pt (e.g. {out.with_suffix('.pt').name}).")
     check_writable(out, args.force)
+    with claim(out):  # a second run to the same OUT is refused now, not after minutes of training
+        return _train(args, out)
+
+
+def _train(args, out: Path) -> int:
+    import torch
+
+    from ..feedforward import StyleNet, count_parameters
+    from ..images import load_image
+    from ..training import TRAIN_PHOTOS, make_objectives, photo, train
+    from ..vgg import load_vgg
+
     names = split(args.style, "STYLE")
     styles = [load_image(n, 2 * args.size) for n in names]
     torch.manual_seed(args.seed)
@@ -84,7 +91,7 @@ def run_train(args) -> int:
                    seed=args.seed, checkpoint=out, overwrite=args.force)
     how = {"done": "", "interrupted": " (interrupted: the last complete step was kept)",
            "nan": " (stopped: the loss became NaN; the last good weights were kept)"}
-    print(f"Wrote {out}: {len(result.history)} steps in {result.seconds:.0f} s"
+    print(f"Wrote {result.saved_to or out}: {len(result.history)} steps in {result.seconds:.0f} s"
           f"{how.get(result.stopped, '')}", file=sys.stderr)
     return 0 if result.stopped in ("done", "interrupted") else 1
 
