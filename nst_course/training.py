@@ -11,6 +11,8 @@ packages (scikit-image, scikit-learn, matplotlib), so training runs offline; the
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,6 +194,7 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
     bar = tqdm(total=steps or round(budget), unit=" steps" if steps else " s", disable=bars_off(progress),
                desc="train")
     t0 = last_save = time.perf_counter()
+    held = None
     net.train()
     try:
         for k in range(steps or 10**9):
@@ -221,14 +224,28 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
                     result.stopped = "callback"
                     break
     except KeyboardInterrupt:
+        held = _hold_interrupts()  # a second Ctrl-C must not cut the final save short
         result.stopped = "interrupted"
     finally:
         bar.close()
         net.load_state_dict(good)  # the weights of the last complete, finite step
         net.eval()
-    if checkpoint:
-        _save(net, checkpoint, result, overwrite)
+    try:
+        if checkpoint:
+            _save(net, checkpoint, result, overwrite)
+    finally:
+        if held is not None:
+            signal.signal(signal.SIGINT, held)
     return result
+
+
+def _hold_interrupts():
+    """Ignore Ctrl-C from now on (main thread only); return the handler to restore, or None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return previous if previous is not None else signal.default_int_handler
 
 
 def _save(net, path, result: Training, overwrite: bool) -> Path:

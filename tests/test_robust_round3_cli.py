@@ -142,3 +142,26 @@ def test_print_every_lines_stay_whole_beside_the_bar(tmp_path, photo):
     assert r.returncode == 0, r.stdout
     lines = [ln.rsplit("\r", 1)[-1] for ln in r.stdout.split("\n") if "Iteration" in ln]
     assert len(lines) == 3 and all(ln.startswith("Iteration") for ln in lines), r.stdout
+
+
+def test_ctrl_c_twice_during_train_keeps_a_valid_file_and_prints_no_traceback(tmp_path):
+    import time
+
+    from nst_course.feedforward import load_net
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TQDM_DISABLE": "1"}
+    p = subprocess.Popen([sys.executable, "-m", "nst_course", "train", "swirls", "-o", "n.pt",
+                          "--minutes", "2", *TINY], cwd=tmp_path, env=env, stderr=subprocess.PIPE,
+                         text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    first = p.stderr.readline()
+    assert first.startswith("Training"), first
+    time.sleep(8)  # into the training loop
+    p.send_signal(signal.SIGINT)
+    time.sleep(0.02)
+    p.send_signal(signal.SIGINT)
+    err = first + p.communicate(timeout=120)[1]
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    assert p.returncode in (0, 130), err
+    if p.returncode == 0:
+        assert "interrupted" in err
+        assert load_net(tmp_path / "n.pt").styles == ["swirls"]

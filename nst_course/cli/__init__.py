@@ -55,6 +55,9 @@ def main(argv=None) -> int:
             warnings.showwarning = show_note
             return args.func(args)
     except KeyboardInterrupt:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: no traceback on the way out
         print("nst-course: interrupted.", file=sys.stderr)
         return 130
     except Exception as e:  # one clear line, never a traceback

@@ -89,6 +89,9 @@ def _train(args, out: Path) -> int:
     result = train(net, styles, photos, minutes=args.minutes, steps=args.steps,
                    batch_size=args.batch_size, crop=args.size, lr=args.lr, objectives=objectives,
                    seed=args.seed, checkpoint=out, overwrite=args.force)
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # saved: a late Ctrl-C must not print a traceback
     how = {"done": "", "interrupted": " (interrupted: the last complete step was kept)",
            "nan": " (stopped: the loss became NaN; the last good weights were kept)"}
     print(f"Wrote {result.saved_to or out}: {len(result.history)} steps in {result.seconds:.0f} s"
