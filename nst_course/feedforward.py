@@ -213,8 +213,10 @@ def load_net(path, device=None) -> StyleNet:
     The saved ``extra`` dict (training settings, losses) is kept as ``net.extra``.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise NetFileError(f"{path}: no such file; train one with `nst-course train STYLE -o {path.name}`.")
+    if not path.is_file():  # a folder, or a pipe that would wait forever
+        raise NetFileError(f"{path} is not a regular file; give the .pt file `nst-course train` wrote.")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
         if not isinstance(data, dict) or data.get("format") != FORMAT:

@@ -47,7 +47,7 @@ def check_writable(path, force: bool = False) -> Path:
     if path.is_dir():
         raise OutputError(f"{path} is a folder; give a file name inside it, such as "
                           f"{path / 'result.png'}.")
-    if path.exists() and not force:
+    if _taken(path) and not force:
         raise FileExistsError(f"{path} exists already; choose another name or add --force.")
     folder = path.parent
     if not folder.is_dir():
@@ -72,7 +72,7 @@ def write_atomic(path, write, overwrite: bool = False) -> Path:
     wrong, ``path`` is either the complete new file or untouched.
     """
     path = Path(path).expanduser()
-    if path.exists() and not overwrite:
+    if _taken(path) and not overwrite:
         raise FileExistsError(f"{path} exists already; choose another name or add --force.")
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
     os.close(fd)
@@ -89,6 +89,11 @@ def write_atomic(path, write, overwrite: bool = False) -> Path:
         tmp.unlink(missing_ok=True)
     _fsync_folder(path.parent)
     return path
+
+
+def _taken(path: Path) -> bool:
+    """True if the name is in use: a file, a folder, or a symlink, also a dangling one or a loop."""
+    return os.path.lexists(path)
 
 
 def current_umask() -> int:
@@ -138,7 +143,7 @@ def free_name(path) -> Path:
     """The first of ``path``, ``stem-1.suffix``, ``stem-2.suffix``, ... that does not exist."""
     path = Path(path)
     candidate, k = path, 1
-    while candidate.exists():
+    while _taken(candidate):
         candidate, k = path.with_name(f"{path.stem}-{k}{path.suffix}"), k + 1
     return candidate
 
