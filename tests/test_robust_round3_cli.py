@@ -165,3 +165,17 @@ def test_ctrl_c_twice_during_train_keeps_a_valid_file_and_prints_no_traceback(tm
     if p.returncode == 0:
         assert "interrupted" in err
         assert load_net(tmp_path / "n.pt").styles == ["swirls"]
+
+
+# --- memory checks before adain, apply, train (no machine has these terabytes) -----------------
+
+@pytest.mark.parametrize("args, flag", [
+    (["adain", "astronaut", "swirls", "-o", "o.png", "--size", "100000"], "--size"),
+    (["apply", "missing.pt", "astronaut", "-o", "o.png", "--size", "100000"], "--size"),
+    (["train", "swirls", "-o", "n.pt", "--width", "100000"], "--width"),
+    (["train", "swirls", "-o", "n.pt", "--size", "30000", "--batch-size", "16"], "--size"),
+])
+def test_runs_that_cannot_fit_in_memory_are_refused_before_they_start(tmp_path, args, flag):
+    r = cli(args, tmp_path, timeout=60)
+    line = one_line(r.stderr)
+    assert r.returncode == 2 and "of memory but only" in line and flag in line

@@ -39,6 +39,10 @@ def run(args) -> int:
     if args.style_size is not None:
         validate.image_side("--style-size", args.style_size)
     out = validate.image_output(args.output)
+    from .. import budget
+
+    for flag, side in (("--size", args.size), ("--style-size", args.style_size or args.size)):
+        budget.check_memory(side, side, args.device, flag, budget.estimate_forward_bytes)
     check_writable(out, args.force)
     styles = split(args.style, "STYLE")
     blend = None

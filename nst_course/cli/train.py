@@ -63,6 +63,9 @@ def run_train(args) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in (".pt", ".pth"):
         raise ValueError(f"{out}: name the network file with .pt (e.g. {out.with_suffix('.pt').name}).")
+    from .. import budget
+
+    budget.check_train_memory(args.size, args.batch_size, args.width)
     check_writable(out, args.force)
     with claim(out):  # a second run to the same OUT is refused now, not after minutes of training
         return _train(args, out)
@@ -108,6 +111,9 @@ def run_apply(args) -> int:
 
     validate.image_side("--size", args.size)
     out = validate.image_output(args.output)
+    from .. import budget
+
+    budget.check_memory(args.size, args.size, flag="--size", estimate=budget.estimate_forward_bytes)
     check_writable(out, args.force)
     net = load_net(args.net)
     mix = numbers(args.mix, "--mix") if args.mix is not None else None
