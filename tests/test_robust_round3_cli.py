@@ -179,3 +179,13 @@ def test_runs_that_cannot_fit_in_memory_are_refused_before_they_start(tmp_path, 
     r = cli(args, tmp_path, timeout=60)
     line = one_line(r.stderr)
     assert r.returncode == 2 and "of memory but only" in line and flag in line
+
+
+def test_train_onto_a_full_disk_says_so_in_one_line_without_torch_internals(tmp_path):
+    """torch.save reports a failed write as a RuntimeError (inline_container); it is an OSError
+    the fallback understands: here the fallback fails too (the limit holds everywhere)."""
+    r = cli(["train", "swirls", "-o", "n.pt", "--steps", "1", *TINY], tmp_path,
+            preexec_fn=_small_files)
+    line = r.stderr.strip().splitlines()[-1]
+    assert r.returncode == 2 and "could not write n.pt" in line, r.stderr
+    assert "inline_container" not in r.stderr and "enforce fail" not in r.stderr
