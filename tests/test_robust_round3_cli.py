@@ -189,3 +189,12 @@ def test_train_onto_a_full_disk_says_so_in_one_line_without_torch_internals(tmp_
     line = r.stderr.strip().splitlines()[-1]
     assert r.returncode == 2 and "could not write n.pt" in line, r.stderr
     assert "inline_container" not in r.stderr and "enforce fail" not in r.stderr
+
+
+def test_bench_from_json_fifo_and_missing_readme_are_one_line(tmp_path):
+    os.mkfifo(tmp_path / "pipe.json")
+    r = cli(["bench", "--from-json", "pipe.json", "--markdown"], tmp_path, timeout=30)
+    assert r.returncode == 2 and "not a regular file" in one_line(r.stderr)
+    r = cli(["bench", "--from-json", "x.json", "--update-readme", "none.md"], tmp_path, timeout=30)
+    line = one_line(r.stderr)
+    assert r.returncode == 2 and "none.md: no such file" in line and "Errno" not in line

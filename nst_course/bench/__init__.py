@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 import torch
 
@@ -74,6 +75,9 @@ def main(argv=None) -> int:
     try:
         _check_args(a)
         if a.update_readme:  # its markers are there before minutes of measuring
+            if not Path(a.update_readme).is_file():
+                raise ValueError(f"--update-readme {a.update_readme}: no such file; give the README "
+                                 "that holds the table's markers.")
             between_markers(open(a.update_readme, encoding="utf-8").read(), "sweep" if a.sweep else "bench")
     except (ValueError, OSError) as e:  # refused before the benchmark, in one line
         print(f"nst-course bench: error: {e}", file=sys.stderr)
@@ -149,6 +153,8 @@ def _read_json(path, keys, made_by: str) -> dict:
     from pathlib import Path
 
     path = Path(path)
+    if path.exists() and not path.is_file():  # a folder, or a pipe that would wait forever
+        raise ValueError(f"--from-json {path} is not a regular file; give the file --json wrote.")
     try:
         res = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
