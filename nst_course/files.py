@@ -182,8 +182,8 @@ def save_or_fallback(save, path, overwrite: bool = False) -> tuple[Path, str | N
 def claim(path):
     """Hold ``path`` for one run: a second run that claims the same path is refused at once.
 
-    A lock on a hidden file next to ``path`` (``fcntl.flock``, released by the
-    system when the process ends, also when it is killed), so two ``train``
+    A lock on a file in the temporary folder named after ``path`` (``fcntl.flock``,
+    released by the system when the process ends, also when it is killed), so two ``train``
     runs to one ``-o`` cannot both train for minutes and then fight over the
     name. Where ``fcntl`` is missing (Windows) nothing is locked.
 
@@ -196,7 +196,9 @@ def claim(path):
     except ImportError:  # pragma: no cover - Windows
         yield path
         return
-    lock = path.with_name(f".{path.name}.lock")
+    # in the temporary folder, not beside ``path``: a killed run leaves nothing in the user's folder
+    key = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    lock = Path(tempfile.gettempdir()) / f"nst-course-{key}.lock"
     fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o666)
     try:
         try:

@@ -198,3 +198,17 @@ def test_bench_from_json_fifo_and_missing_readme_are_one_line(tmp_path):
     r = cli(["bench", "--from-json", "x.json", "--update-readme", "none.md"], tmp_path, timeout=30)
     line = one_line(r.stderr)
     assert r.returncode == 2 and "none.md: no such file" in line and "Errno" not in line
+
+
+def test_sigterm_during_train_leaves_no_stray_file_beside_the_output(tmp_path):
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TQDM_DISABLE": "1"}
+    p = subprocess.Popen([sys.executable, "-m", "nst_course", "train", "swirls", "-o", "n.pt",
+                          "--minutes", "2", *TINY], cwd=tmp_path, env=env, stderr=subprocess.PIPE,
+                         text=True)
+    assert p.stderr.readline().startswith("Training")
+    time.sleep(2)
+    p.terminate()
+    p.communicate(timeout=60)
+    assert [q.name for q in tmp_path.iterdir() if q.name != "n.pt"] == []
