@@ -90,3 +90,41 @@ def test_fifo_as_net_is_refused(tmp_path):
     os.mkfifo(tmp_path / "n.pt")
     r = cli(["apply", "n.pt", "astronaut", "-o", "o.png"], tmp_path, timeout=30)
     assert r.returncode == 2 and "not a regular file" in r.stderr
+
+
+def test_a_device_that_is_not_there_is_one_sentence(tmp_path):
+    r = cli(["adain", "astronaut", "swirls", "-o", "o.png", "--device", "cuda:99"], tmp_path)
+    assert r.returncode == 2 and "this machine has" in r.stderr and "use cpu" in r.stderr
+    assert "NVIDIA driver" not in r.stderr
+
+
+def test_lessons_onto_a_disk_that_refuses_writes_is_a_sentence(tmp_path):
+    import resource
+    import signal
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-m", "nst_course", "lessons", "L"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=60, preexec_fn=small_files)
+    assert r.returncode == 2 and "cannot write the lessons into L" in r.stderr
+    assert "Errno" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_adain_onto_a_disk_that_refuses_writes_takes_the_fallback_path(tmp_path):
+    import resource
+    import signal
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-m", "nst_course", "adain", "astronaut", "swirls", "-o",
+                        "o.png", "--size", "64"], cwd=tmp_path, env=env, capture_output=True,
+                       text=True, timeout=120, preexec_fn=small_files)
+    line = r.stderr.strip().splitlines()[-1]
+    assert r.returncode == 2 and "could not write o.png" in line and "failed too" in line, r.stderr
+    assert "Errno" not in r.stderr
