@@ -128,3 +128,9 @@ def test_adain_onto_a_disk_that_refuses_writes_takes_the_fallback_path(tmp_path)
     line = r.stderr.strip().splitlines()[-1]
     assert r.returncode == 2 and "could not write o.png" in line and "failed too" in line, r.stderr
     assert "Errno" not in r.stderr
+
+
+def test_lessons_into_an_empty_folder_name_is_refused(tmp_path):
+    r = cli(["lessons", ""], tmp_path)
+    assert r.returncode == 2 and "folder name is empty" in r.stderr
+    assert not list(tmp_path.glob("*.ipynb"))

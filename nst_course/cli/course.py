@@ -55,6 +55,9 @@ def _copy_course(folder: Path, student: bool, force: bool) -> None:
 
 
 def run_lessons(args) -> int:
+    if not args.dir.strip():  # Path("") is the current folder: not what an empty name meant
+        raise ValueError("the lessons' folder name is empty; give a folder, e.g. "
+                         "`nst-course lessons nst-lessons`.")
     folder = Path(args.dir).expanduser()
     _copy_course(folder, args.student, args.force)
     print(f"Open them with: nst-course lab {args.dir}")
