@@ -43,6 +43,48 @@ def estimate_bytes(height: int, width: int) -> float:
     return 0.9e9 + 2400.0 * pixels
 
 
+def estimate_forward_bytes(height: int, width: int) -> float:
+    """Peak memory (bytes) of one forward pass without gradients at ``height`` x ``width``:
+    ``adain`` (VGG19 to relu4_1 and its decoder) and ``apply`` (a trained network).
+
+    A few float32 maps of 64 channels live at full size at once (~400 B per pixel: ``adain
+    --size 8000`` grew to about 24 GB), plus the process itself (torch, the weights).
+    """
+    return 0.6e9 + 400.0 * height * width
+
+
+#: parameters of a fast style network per width**2 (424,899 at ``--width 16``; the convolutions,
+#: which dominate, grow with the square of the width)
+_NET_PARAMETERS_PER_WIDTH2 = 424_899 / 16**2
+
+
+def estimate_train_bytes(size: int, batch_size: int = 4, net_width: int = 16) -> float:
+    """Peak memory (bytes) of ``train``: VGG19's forward and backward on ``batch_size`` crops of
+    ``size`` x ``size`` (as :func:`estimate_bytes` per pixel), the network's own maps (~80 B per
+    pixel per channel of width) and its parameters with gradients and Adam's two moments."""
+    pixels = batch_size * size * size
+    parameters = _NET_PARAMETERS_PER_WIDTH2 * net_width**2
+    return 0.9e9 + pixels * (2400.0 + 80.0 * net_width) + 16.0 * parameters
+
+
+def check_train_memory(size: int, batch_size: int, net_width: int, device: Device = None) -> str:
+    """Refuse a ``train`` run that cannot fit (one sentence naming the option to lower);
+    return the estimate, e.g. ``"1.2 GB of memory"``."""
+    need, have = estimate_train_bytes(size, batch_size, net_width), available_bytes(device)
+    if have is None or need <= have:
+        return f"{_gb(need)} of memory"
+    if 16.0 * _NET_PARAMETERS_PER_WIDTH2 * net_width**2 + 0.9e9 > have:
+        advice = "use a smaller --width (16 is the default)"
+    else:
+        fits = next((s for s in range(size, 31, -max(1, size // 100))
+                     if estimate_train_bytes(s, batch_size, net_width) <= have), None)
+        advice = (f"use --size {fits} or less, or a smaller --batch-size" if fits
+                  else "use a smaller --batch-size or --width")
+    raise ValueError(f"training {batch_size} crops of {size}x{size} px with --width {net_width} "
+                     f"needs about {_gb(need)} of memory but only {_gb(have)} is available here; "
+                     f"{advice}.")
+
+
 def available_bytes(device: Device = None) -> float | None:
     """Memory a run may use: free GPU memory on CUDA, else the system's available RAM.
 
@@ -65,12 +107,14 @@ def available_bytes(device: Device = None) -> float | None:
         return None
 
 
-def largest_fitting_size(height: int, width: int, available: float) -> int | None:
-    """The largest long side (px) at which an image of this shape fits in ``available`` bytes."""
+def largest_fitting_size(height: int, width: int, available: float,
+                         estimate=estimate_bytes) -> int | None:
+    """The largest long side (px) at which an image of this shape fits in ``available`` bytes
+    (by ``estimate(height, width)``, default :func:`estimate_bytes`)."""
     long_side, short_side = max(height, width), min(height, width)
     for size in range(long_side, 15, -max(1, long_side // 100)):
         short = max(1, round(short_side * size / long_side))
-        if estimate_bytes(size, short) <= available:
+        if estimate(size, short) <= available:
             return size
     return None
 
@@ -87,16 +131,20 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def check_memory(height: int, width: int, device: Device = None, flag: str = "--size") -> str:
+def check_memory(height: int, width: int, device: Device = None, flag: str = "--size",
+                 estimate=estimate_bytes) -> str:
     """Refuse an image that cannot fit in memory; return a short estimate, e.g. ``"1.2 GB"``.
+
+    ``estimate(height, width)`` gives the bytes (default :func:`estimate_bytes`, a ``stylize``
+    run; :func:`estimate_forward_bytes` for one pass without gradients).
 
     Raises:
         ValueError: one sentence with the estimate, what is available and the
             largest ``flag`` (long side) that would fit.
     """
-    need, have = estimate_bytes(height, width), available_bytes(device)
+    need, have = estimate(height, width), available_bytes(device)
     if have is not None and need > have:
-        fits = largest_fitting_size(height, width, have)
+        fits = largest_fitting_size(height, width, have, estimate)
         advice = f"the largest {flag} that fits is about {fits}" if fits else "close other programs"
         raise ValueError(f"a {width}x{height} run needs about {_gb(need)} of memory but only "
                          f"{_gb(have)} is available here; {advice}.")

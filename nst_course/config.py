@@ -96,16 +96,32 @@ def get_device(device: Device = None) -> torch.device:
         device, source = os.environ.get("NST_COURSE_DEVICE") or None, "NST_COURSE_DEVICE"
     if device is not None:
         try:
-            return torch.device(device)
+            chosen = torch.device(device)
         except (RuntimeError, TypeError):  # torch's message does not say where the name came from
             raise ValueError(f"{source}={device!r} is not a device torch knows; use cpu, cuda, "
                              "cuda:1 or mps.") from None
+        _check_present(chosen, source)
+        return chosen
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def _check_present(device: torch.device, source: str) -> None:
+    """Refuse a CUDA or MPS device this machine does not have, in one sentence (not torch's)."""
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (device.index or 0) >= count:
+            have = f"{count} CUDA device(s)" if count else "no CUDA GPU"
+            raise ValueError(f"{source}={str(device)!r}: this machine has {have}; use cpu "
+                             "(or leave the device out to pick the best available).")
+    elif device.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise ValueError(f"{source}='mps': Apple's GPU (MPS) is not available here; use cpu.")
 
 
 #: ``precision`` values accepted by :func:`get_dtype` (and ``stylize``, ``reconstruct``, ``load_vgg``)
@@ -164,3 +180,13 @@ def describe_setup(device: torch.device | None = None) -> str:
         line += ", bfloat16 convolutions"
     line += f" | mode: {_MODE_TEXT[mode()]}"
     return line
+
+
+def bars_off(progress: bool = True) -> bool:
+    """True when progress bars should stay hidden: ``progress=False`` or ``TQDM_DISABLE`` set.
+
+    tqdm reads ``TQDM_DISABLE`` only when no ``disable=`` is passed; the course
+    passes one, so it reads the variable itself (``TQDM_DISABLE=1`` hides the bars).
+    """
+    flag = os.environ.get("TQDM_DISABLE", "").strip().lower()
+    return not progress or flag not in ("", "0", "false", "no", "off")

@@ -204,7 +204,26 @@ def save_net(net: StyleNet, path, extra: dict | None = None, overwrite: bool = T
 
     state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
     data = {"format": FORMAT, "config": net.config, "state_dict": state, "extra": extra or {}}
-    return write_atomic(path, lambda tmp: torch.save(data, tmp), overwrite=overwrite)
+    return write_atomic(path, lambda tmp: _torch_save(data, tmp), overwrite=overwrite)
+
+
+def _torch_save(data, path) -> None:
+    """``torch.save``, whose failed writes (a full disk) come as RuntimeError: an OSError here,
+    so callers fall back to another name (:func:`nst_course.files.save_or_fallback`)."""
+    import errno
+    import shutil
+
+    try:
+        torch.save(data, path)
+    except RuntimeError as e:
+        try:
+            full = shutil.disk_usage(Path(path).parent).free < 64 << 20
+        except OSError:
+            full = False
+        if full:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path)) from None
+        raise OSError(errno.EIO, "the write failed part way: is the disk full, or is there a "
+                      "file-size limit?", str(path)) from e
 
 
 def load_net(path, device=None) -> StyleNet:
@@ -213,8 +232,10 @@ def load_net(path, device=None) -> StyleNet:
     The saved ``extra`` dict (training settings, losses) is kept as ``net.extra``.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise NetFileError(f"{path}: no such file; train one with `nst-course train STYLE -o {path.name}`.")
+    if not path.is_file():  # a folder, or a pipe that would wait forever
+        raise NetFileError(f"{path} is not a regular file; give the .pt file `nst-course train` wrote.")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
         if not isinstance(data, dict) or data.get("format") != FORMAT:

@@ -19,6 +19,7 @@ Three rules, used by every command that writes a file:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -46,7 +47,7 @@ def check_writable(path, force: bool = False) -> Path:
     if path.is_dir():
         raise OutputError(f"{path} is a folder; give a file name inside it, such as "
                           f"{path / 'result.png'}.")
-    if path.exists() and not force:
+    if _taken(path) and not force:
         raise FileExistsError(f"{path} exists already; choose another name or add --force.")
     folder = path.parent
     if not folder.is_dir():
@@ -71,7 +72,7 @@ def write_atomic(path, write, overwrite: bool = False) -> Path:
     wrong, ``path`` is either the complete new file or untouched.
     """
     path = Path(path).expanduser()
-    if path.exists() and not overwrite:
+    if _taken(path) and not overwrite:
         raise FileExistsError(f"{path} exists already; choose another name or add --force.")
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
     os.close(fd)
@@ -88,6 +89,11 @@ def write_atomic(path, write, overwrite: bool = False) -> Path:
         tmp.unlink(missing_ok=True)
     _fsync_folder(path.parent)
     return path
+
+
+def _taken(path: Path) -> bool:
+    """True if the name is in use: a file, a folder, or a symlink, also a dangling one or a loop."""
+    return os.path.lexists(path)
 
 
 def current_umask() -> int:
@@ -137,7 +143,7 @@ def free_name(path) -> Path:
     """The first of ``path``, ``stem-1.suffix``, ``stem-2.suffix``, ... that does not exist."""
     path = Path(path)
     candidate, k = path, 1
-    while candidate.exists():
+    while _taken(candidate):
         candidate, k = path.with_name(f"{path.stem}-{k}{path.suffix}"), k + 1
     return candidate
 
@@ -170,6 +176,42 @@ def save_or_fallback(save, path, overwrite: bool = False) -> tuple[Path, str | N
             continue
         return other, f"{reason}; the result was saved as {other} instead."
     raise OutputError(f"{reason}, and saving to {' or '.join(map(str, candidates))} failed too.")
+
+
+@contextlib.contextmanager
+def claim(path):
+    """Hold ``path`` for one run: a second run that claims the same path is refused at once.
+
+    A lock on a file in the temporary folder named after ``path`` (``fcntl.flock``,
+    released by the system when the process ends, also when it is killed), so two ``train``
+    runs to one ``-o`` cannot both train for minutes and then fight over the
+    name. Where ``fcntl`` is missing (Windows) nothing is locked.
+
+    Raises:
+        OutputError: another process holds ``path``.
+    """
+    path = Path(path).expanduser()
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield path
+        return
+    # in the temporary folder, not beside ``path``: a killed run leaves nothing in the user's folder
+    key = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    lock = Path(tempfile.gettempdir()) / f"nst-course-{key}.lock"
+    fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise OutputError(f"another run is writing {path} right now; wait for it to finish "
+                              "or choose another name.") from None
+        try:
+            yield path
+        finally:
+            lock.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
 
 
 def sha256_file(path: str | Path) -> str:

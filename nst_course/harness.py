@@ -151,12 +151,14 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
     """
     from tqdm.auto import tqdm
 
+    from .config import bars_off
+
     x = start.detach().clone().contiguous().requires_grad_(True)
     if optimizer == "lbfgs":
         _scale_lbfgs_gradients(x)
     recorder, result = _Recorder(objective), Result(image=start.detach().clone())
     t0, last_step = time.perf_counter() - time_offset, step_offset + steps
-    bar = tqdm(total=steps, desc=desc, disable=not progress, leave=False)
+    bar = tqdm(total=steps, desc=desc, disable=bars_off(progress), leave=False)
 
     def after_step(i: int, x: torch.Tensor) -> bool:
         step, parts = step_offset + i, recorder.parts

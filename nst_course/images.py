@@ -209,6 +209,9 @@ def open_image(path, name: str | None = None) -> Image.Image:
                          "(`nst-course samples` lists them)." + _did_you_mean(path))
     if path.is_dir():
         raise ImageError(f"{name} is a folder, not an image file.")
+    if not path.is_file():  # opening a pipe (FIFO) would wait forever for a writer
+        raise ImageError(f"{name} is not a regular file (a pipe, device or socket); "
+                         "save the image to a file and give that.")
     try:
         with warnings.catch_warnings():
             # we check the size ourselves below, with a clearer message
@@ -269,7 +272,11 @@ def _to_rgb(img: Image.Image, name: str) -> Image.Image:
             _note(f"{name} has transparency; composited onto white.")
     elif mode.startswith("I;16") or mode in ("I", "F"):
         arr = np.nan_to_num(np.asarray(img, dtype=np.float64))
-        hi = 65535.0 if arr.max() > 255 or mode.startswith("I;16") else 255.0
+        top = arr.max() if arr.size else 0.0
+        if mode == "F" and top <= 1.0:  # float pictures are usually stored in [0, 1]
+            hi = 1.0
+        else:
+            hi = 65535.0 if top > 255 or mode.startswith("I;16") else 255.0
         arr = np.clip(arr / hi * 255.0, 0, 255).astype(np.uint8)
         out = Image.fromarray(arr).convert("RGB")
         _note(f"{name} is a 16-bit or float image; scaled to 8-bit greyscale RGB.")

@@ -174,6 +174,11 @@ def copy_lessons(dest, student: bool = False, *, src=None, overwrite: bool = Fal
             shutil.copytree(path, target, dirs_exist_ok=True, copy_function=copy,
                             ignore=shutil.ignore_patterns(".*", "__pycache__"))
             continue
+        if target.is_dir():  # neither a learner's work to keep nor a file to replace
+            from .files import OutputError
+
+            raise OutputError(f"{target} is a folder where the lesson {path.name} belongs; "
+                              "rename or remove it, or choose another folder for the lessons.")
         if target.exists() and not overwrite:
             continue
         if path.suffix == ".ipynb" and student:

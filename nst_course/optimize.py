@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import torch
 
+from . import validate
 from .config import (
     CONTENT_LAYERS,
     STYLE_LAYERS,
@@ -91,6 +92,9 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
         :class:`Result` with ``image`` ``(1, 3, H, W)`` and ``history``.
     """
     content, style, init = as_image_inputs(content, style, init)  # one clear ValueError each
+    validate.whole("steps", steps)
+    if size is not None:
+        validate.image_side("size", size)
     device = get_device(device)
     content_img = load_image(content, source_size(content, size)).to(device)
     styles = as_list(style)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 import textwrap
 from collections import Counter
 
@@ -115,7 +116,9 @@ def show_feature_maps(features: torch.Tensor, n: int = 16, ncols: int = 8, size:
     for c in channels:
         m = f[c]
         maps.append(((m - m.min()) / (m.max() - m.min() + 1e-8)).numpy())
-    listed = "channels " + ", ".join(str(c) for c in channels[:12]) + (" …" if len(channels) > 12 else "")
+    said = bool(title) and title.rstrip().lower().endswith("channels")  # no "channels channels"
+    listed = ("" if said else "channels ") + ", ".join(str(c) for c in channels[:12]) \
+        + (" …" if len(channels) > 12 else "")
     head = f"{title}\n{listed}" if title else listed
     return show_images(maps, None, ncols=ncols, size=size, suptitle=_wrap(head, MAX_WIDTH, FONT + 1),
                        cmap="magma")
@@ -135,6 +138,11 @@ def show_gram(gram: torch.Tensor, ax=None, title: str | None = None, max_channel
     return ax
 
 
+#: each curve of :func:`plot_history` differs in line style and marker, not only in colour
+_LINE_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)))
+_MARKERS = ("o", "s", "^", "D", "v")
+
+
 def plot_history(history, keys=("content_loss", "style_loss", "total_loss"), x: str = "step",
                  ax=None, log: bool = True, label_prefix: str = ""):
     """Loss curves from a :class:`~nst_course.optimize.Result` history (log scale).
@@ -150,7 +158,7 @@ def plot_history(history, keys=("content_loss", "style_loss", "total_loss"), x: 
         return rec.get(key) if isinstance(rec, dict) else getattr(rec, key, None)
 
     xs = [get(rec, x) for rec in history]
-    positive, zero = [], False
+    positive, zero, ends = [], False, []
     for key in keys:
         ys = [get(rec, key) for rec in history]
         if all(y is None for y in ys):
@@ -159,13 +167,22 @@ def plot_history(history, keys=("content_loss", "style_loss", "total_loss"), x: 
         label = f"{label_prefix}{key.replace('_', ' ')}"
         if not any(y for y in ys if not math.isnan(y)):
             label += " (0 throughout)"
-        ax.plot(xs, ys, label=label)
+        k = len(ax.lines)  # curves already on these axes (several runs share one plot)
+        style, marker = _LINE_STYLES[k % len(_LINE_STYLES)], _MARKERS[k % len(_MARKERS)]
+        (line,) = ax.plot(xs, ys, label=label, linestyle=style, marker=marker,
+                          markevery=max(1, len(xs) // 8), markersize=4)
+        last = next(((xv, yv) for xv, yv in zip(reversed(xs), reversed(ys))
+                     if xv is not None and not math.isnan(yv)), None)
+        if last is not None:  # a direct label at the line's end: colour is not needed to tell them apart
+            ends.append(ax.annotate(label, last, xytext=(4, 0), textcoords="offset points",
+                                    va="center", fontsize=FONT, color=line.get_color()))
         positive += [y for y in ys if y > 0]
         zero = zero or any(y <= 0 for y in ys)
     if log:
         if zero and positive:  # the linear part (0 up to the smallest value) gets room for its labels
             lo, hi = math.floor(math.log10(min(positive))), math.ceil(math.log10(max(positive)))
-            ax.set_yscale("symlog", linthresh=min(positive), linscale=max(1.0, (hi - lo) / 6))
+            # the linear part ends at the decade 10^lo, so its label sits a full band above "0"
+            ax.set_yscale("symlog", linthresh=10.0 ** lo, linscale=max(1.0, (hi - lo) / 6))
             step = max(1, math.ceil((hi - lo) / 5))  # at most about six labelled ticks
             ticks = [0] + [10.0 ** e for e in range(lo, hi + 1, step)]
             ax.yaxis.set_major_locator(mpl.ticker.FixedLocator(ticks))
@@ -175,10 +192,24 @@ def plot_history(history, keys=("content_loss", "style_loss", "total_loss"), x: 
             ax.set_ylim(bottom=0)
         elif positive:
             ax.set_yscale("log")
+    _spread(ax, ends)
     ax.set_xlabel("seconds" if x == "seconds" else "step")
     ax.set_ylabel("loss")
     ax.legend()
     return ax
+
+
+def _spread(ax, labels, gap: float = FONT + 1.0) -> None:
+    """Move direct labels apart vertically (at least ``gap`` points) where their curves end close."""
+    if len(labels) < 2:
+        return
+    to_points = 72.0 / ax.figure.dpi
+    ys = [ax.transData.transform(a.xy)[1] * to_points for a in labels]
+    placed = []
+    for y, a in sorted(zip(ys, labels), key=lambda p: p[0]):
+        target = max(y, placed[-1] + gap) if placed else y
+        placed.append(target)
+        a.set_position((4, target - y))
 
 
 def _texts(fig):
@@ -260,6 +291,7 @@ def describe_figure(fig) -> str:
     if n_images > 1:
         parts.insert(1 if sup is not None and sup.get_text().strip() else 0, f"{n_images} images")
     text = " | ".join(" ".join(p.split()) for p in parts)
+    text = re.sub(r"\b(\w+)(?: \1\b)+", r"\1", text)  # a title's last word repeated by the next line
     return text[:600] or ""
 
 

@@ -11,8 +11,11 @@ packages (scikit-image, scikit-learn, matplotlib), so training runs offline; the
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -137,6 +140,8 @@ class Training:
     net: StyleNet
     history: list[TrainStep] = field(default_factory=list)
     stopped: str = "done"
+    #: where the weights were last saved (``checkpoint``, or a free name if that failed)
+    saved_to: Path | None = None
 
     @property
     def seconds(self) -> float:
@@ -175,6 +180,8 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
         raise ValueError("give minutes or steps (or both: whichever runs out first)")
     from tqdm.auto import tqdm
 
+    from .config import bars_off
+
     device = net.out.weight.device
     if len(style_imgs) != len(net.styles):
         raise ValueError(f"{len(style_imgs)} style images for a network of {len(net.styles)} styles")
@@ -184,9 +191,10 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     budget = math.inf if minutes is None else 60.0 * minutes
     result, good = Training(net), _copy_state(net)
-    bar = tqdm(total=steps or round(budget), unit=" steps" if steps else " s", disable=not progress,
+    bar = tqdm(total=steps or round(budget), unit=" steps" if steps else " s", disable=bars_off(progress),
                desc="train")
     t0 = last_save = time.perf_counter()
+    held = None
     net.train()
     try:
         for k in range(steps or 10**9):
@@ -208,7 +216,7 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
             bar.update(1 if steps else round(rec.seconds) - bar.n)
             bar.set_postfix(loss=f"{rec.total_loss:.3g}")
             if checkpoint and time.perf_counter() - last_save > checkpoint_every:
-                save_net(net, checkpoint, _extra(result), overwrite=overwrite)
+                checkpoint = _save(net, checkpoint, result, overwrite)
                 overwrite, last_save = True, time.perf_counter()  # from now on the file is ours
             if callback and (k + 1) % callback_every == 0:
                 image = apply_net(net, preview, s) if preview is not None else None
@@ -216,14 +224,46 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
                     result.stopped = "callback"
                     break
     except KeyboardInterrupt:
+        held = _hold_interrupts()  # a second Ctrl-C must not cut the final save short
         result.stopped = "interrupted"
     finally:
         bar.close()
         net.load_state_dict(good)  # the weights of the last complete, finite step
         net.eval()
-    if checkpoint:
-        save_net(net, checkpoint, _extra(result), overwrite=overwrite)
+    try:
+        if checkpoint:
+            _save(net, checkpoint, result, overwrite)
+    finally:
+        if held is not None:
+            signal.signal(signal.SIGINT, held)
     return result
+
+
+def _hold_interrupts():
+    """Ignore Ctrl-C from now on (main thread only); return the handler to restore, or None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return previous if previous is not None else signal.default_int_handler
+
+
+def _save(net, path, result: Training, overwrite: bool) -> Path:
+    """Save a checkpoint; if ``path`` fails (full disk, a file that appeared), a free name, with a note.
+
+    Returns the path used, where later checkpoints go too: a trained network is never thrown away.
+    """
+    import warnings
+    from functools import partial
+
+    from .files import save_or_fallback
+
+    where, problem = save_or_fallback(partial(save_net, net, extra=_extra(result)), path,
+                                      overwrite=overwrite)
+    if problem:
+        warnings.warn(problem, stacklevel=2)
+    result.saved_to = where
+    return where
 
 
 def _copy_state(net) -> dict:

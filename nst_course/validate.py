@@ -32,7 +32,16 @@ def at_least(name: str, value: int, minimum: int = 1) -> int:
 
 def image_side(name: str, value: int) -> int:
     """A long side in pixels: at least :data:`~nst_course.images.MIN_SIDE`."""
-    return at_least(name, value, MIN_SIDE)
+    return at_least(name, whole(name, value, MIN_SIDE), MIN_SIDE)
+
+
+def whole(name: str, value, minimum: int = 1) -> int:
+    """``value`` if it is a whole number (``int``, not ``bool``) of at least ``minimum``."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be a whole number of at least {minimum}, got {value!r}.")
+    return at_least(name, int(value), minimum)
 
 
 def positive(name: str, value: float) -> float:
@@ -67,6 +76,9 @@ def blend_weights(weights: Sequence[float] | None, n: int, name: str = "style_bl
                          "per style.")
     if not all(math.isfinite(w) for w in weights):
         raise ValueError(f"{name} {weights}: every weight must be finite.")
+    if not math.isfinite(sum(weights)):  # 1e308 + 1e308: the blend would divide by infinity
+        raise ValueError(f"{name} {weights}: the weights are too large (their sum is not finite); "
+                         "give smaller numbers, e.g. 1,1.")
     if sum(weights) == 0:
         raise ValueError(f"{name} {weights} sums to 0: the weights must not be negative and must "
                          "not all be 0.")

@@ -29,7 +29,9 @@ that builds a quiz names no order. Every exercise made in a process is kept in
 
 from __future__ import annotations
 
+import collections
 import html
+import re
 import weakref
 import zlib
 from collections.abc import Mapping, Sequence
@@ -120,26 +122,31 @@ def _describe(value) -> str:
     return f"a {type(value).__name__}"
 
 
-def order_feedback(answer, expected: str, hint: str | None = None) -> tuple[bool, str]:
+def order_feedback(answer, expected: str, hint: str | None = None,
+                   first: str = "lowest") -> tuple[bool, str]:
     """Compare an order with the expected one; returns ``(right, message)``.
 
     Any value a learner can type gets a sentence about it (never an exception).
     """
     expected = _normalise_order(expected)
+    if isinstance(answer, str) and len(answer) > 50 * max(1, len(expected)):
+        return False, (f"Not yet: your answer is {len(answer):,} characters long; type just the "
+                       f"{len(expected)} letters {', '.join(sorted(expected))} in your order.")
     try:
         given = _normalise_order(answer)
     except TypeError as e:
         return False, (f"Not yet: {e}. Type the {len(expected)} letters "
-                       f"{', '.join(sorted(expected))} in your order, lowest first, e.g. "
+                       f"{', '.join(sorted(expected))} in your order, {first} first, e.g. "
                        f"check_order(\"{''.join(sorted(expected))}\").")
     if given == expected:
         return True, f"Right: {' → '.join(expected)}."
     if not given:
         return False, (f"Not answered yet: type the {len(expected)} letters "
-                       f"{', '.join(sorted(expected))} in your order, lowest first.")
+                       f"{', '.join(sorted(expected))} in your order, {first} first.")
     if sorted(given) != sorted(expected):
         missing = sorted(set(expected) - set(given))
-        repeated = sorted({ch for ch in given if given.count(ch) > 1})
+        counts = collections.Counter(given)  # one pass: a pasted megabyte answers at once
+        repeated = sorted(ch for ch, n in counts.items() if n > 1)
         extra = sorted(set(given) - set(expected))
         parts = []
         if missing:
@@ -306,13 +313,17 @@ class SortingExercise(_Exercise):
         answer: the labels in the right order (``"STYLE"``).
         titles: what each image really is (``"conv1_1"``...), shown on Reveal.
         hint: added to a wrong answer's feedback.
+        ends: the words at the two ends of the row of dropdowns; default ``("lowest",
+            "highest")``, or ``("earliest", "latest")`` when every title is a step (``"step 12"``),
+            an order in time.
 
-    Controls: ``dropdowns`` (one per position, first = lowest),
+    Controls: ``dropdowns`` (one per position, first = ``ends[0]``),
     ``check_button``, ``reveal_button``; ``feedback`` is the last message.
     """
 
     def __init__(self, images, labels, answer, titles=None,
-                 hint: str = "look for exact edges and colours (low) versus coarse blobs (high)."):
+                 hint: str = "look for exact edges and colours (low) versus coarse blobs (high).",
+                 ends: tuple[str, str] | None = None):
         labels = list(labels)
         if len(labels) != len(list(images)):
             raise ValueError(f"{len(labels)} labels for {len(list(images))} images")
@@ -322,6 +333,8 @@ class SortingExercise(_Exercise):
         self.labels = [str(lbl) for lbl in labels]
         self.answer = _normalise_order(answer)
         self.hint = hint
+        in_time = titles is not None and all(re.fullmatch(r"step \d+", str(t)) for t in titles)
+        self.ends = tuple(ends) if ends else ("earliest", "latest") if in_time else ("lowest", "highest")
         self._try_build()
 
     @classmethod
@@ -362,14 +375,14 @@ class SortingExercise(_Exercise):
                        _dom_classes=("nst-choice",))
             for k in range(len(self.labels))
         ]
-        return w.HBox([w.HTML("lowest →"), *self.dropdowns, w.HTML("→ highest")])
+        return w.HBox([w.HTML(f"{self.ends[0]} →"), *self.dropdowns, w.HTML(f"→ {self.ends[1]}")])
 
     def _current(self) -> str:
         return "".join("" if d.value == BLANK else d.value for d in self.dropdowns)
 
     def check(self, answer, quiet: bool = False) -> bool:
         """Check an order (``"STYLE"``, ``"s t y l e"`` or a list); print and return right/wrong."""
-        right, msg = order_feedback(answer, self.answer, self.hint)
+        right, msg = order_feedback(answer, self.answer, self.hint, first=self.ends[0])
         return self._verdict(msg, right, quiet)
 
     def answer_text(self) -> str:

@@ -978,10 +978,11 @@ def api_cases() -> list[Case]:
 
     def train_case(**kw):
         def fn(F, W):
-            from nst_course.training import new_net, train
+            from nst_course.feedforward import StyleNet
+            from nst_course.training import train
 
             torch.manual_seed(0)
-            net = new_net(["s"], width=4, device="cpu")
+            net = StyleNet(["s"], width=4)
             args = {"steps": 1, "batch_size": 1, "crop": 32, "photos": [img(64, 64)],
                     "progress": False, **kw}
             return train(net, [img(64, 64)], **args)

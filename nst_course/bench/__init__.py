@@ -21,10 +21,10 @@ The pieces, one concept each: :mod:`.plain` (the reference), :mod:`.timing`, :mo
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 import torch
 
@@ -51,7 +51,9 @@ __all__ = ["ASPECT", "IMPLS", "MARKERS", "SWEEP_PAIRS", "SWEEP_WEIGHTS", "TABLE_
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="nst-course bench", description=__doc__.split("\n")[0])
+    from ..cli.common import Parser
+
+    p = Parser(prog="nst-course bench", description=__doc__.split("\n")[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024], help="image widths")
     p.add_argument("--steps", type=int, default=3, help="timed steps per run (after 1 warm-up)")
     p.add_argument("--rounds", type=int, default=2, help="runs of each implementation, interleaved")
@@ -73,20 +75,31 @@ def main(argv=None) -> int:
     try:
         _check_args(a)
         if a.update_readme:  # its markers are there before minutes of measuring
+            if not Path(a.update_readme).is_file():
+                raise ValueError(f"--update-readme {a.update_readme}: no such file; give the README "
+                                 "that holds the table's markers.")
             between_markers(open(a.update_readme, encoding="utf-8").read(), "sweep" if a.sweep else "bench")
     except (ValueError, OSError) as e:  # refused before the benchmark, in one line
         print(f"nst-course bench: error: {e}", file=sys.stderr)
         return 2
     if a.sweep:
-        return _main_sweep(a)
+        try:
+            return _main_sweep(a)
+        except ValueError as e:
+            print(f"nst-course bench: error: {e}", file=sys.stderr)
+            return 2
     if a.from_json:
-        from pathlib import Path
-
-        res = json.loads(Path(a.from_json).read_text())
+        res = _read_json(a.from_json, ("rows", "conv_peak_gflops", "date", "steps"), "--json")
     else:
         res = run(a.sizes, a.steps, a.rounds, not a.no_memory)
     if a.markdown or a.update_readme:
-        table = markdown(res, res.get("command") or "nst-course bench --sizes " + " ".join(map(str, a.sizes)))
+        try:
+            table = markdown(res, res.get("command")
+                             or "nst-course bench --sizes " + " ".join(map(str, a.sizes)))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            print(f"nst-course bench: error: {a.from_json} does not hold the numbers of "
+                  "`nst-course bench --json`.", file=sys.stderr)
+            return 2
         if a.markdown:
             print(table)
         if a.update_readme:
@@ -104,11 +117,13 @@ def _main_sweep(a) -> int:
     with ``--from-json`` the table of an earlier ``--sweep --json`` (measured columns from the
     file, the ``auto`` column from the code as it is now)."""
     if a.from_json:
-        from pathlib import Path
-
-        res = json.loads(Path(a.from_json).read_text())
+        res = _read_json(a.from_json, ("size", "steps", "rows", "caption"), "--sweep --json")
         size, steps, rows, caption = res["size"], res["steps"], res["rows"], res["caption"]
-        lines = sweep_lines(rows, size, steps)
+        try:
+            lines = sweep_lines(rows, size, steps)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            raise ValueError(f"{a.from_json} does not hold the numbers of "
+                             "`nst-course bench --sweep --json`.") from None
         print("\n".join(lines))
     else:
         lines = []
@@ -133,6 +148,27 @@ def _main_sweep(a) -> int:
     return 0
 
 
+def _read_json(path, keys, made_by: str) -> dict:
+    """The dict of an earlier ``bench`` JSON file, or a ValueError that says what is wrong with it."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.exists() and not path.is_file():  # a folder, or a pipe that would wait forever
+        raise ValueError(f"--from-json {path} is not a regular file; give the file --json wrote.")
+    try:
+        res = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"--from-json {path}: no such file.") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"--from-json {path}: cannot read it ({getattr(e, 'strerror', None) or e}).") \
+            from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"--from-json {path} is not valid JSON (line {e.lineno}: {e.msg}).") from None
+    if not isinstance(res, dict) or any(k not in res for k in keys):
+        raise ValueError(f"--from-json {path} was not written by `nst-course bench {made_by} FILE`.")
+    return res
+
+
 def _check_args(a) -> None:
     """Sizes, steps, rounds and the JSON path, checked before minutes of benchmarking."""
     import math
@@ -150,6 +186,16 @@ def _check_args(a) -> None:
     for flag in ("steps", "rounds"):
         if getattr(a, flag) < 1:
             raise ValueError(f"--{flag} must be at least 1, got {getattr(a, flag)}.")
+    if a.sweep and not a.from_json:
+        if a.sweep_size < MIN_SIDE:
+            raise ValueError(f"--sweep-size must be at least {MIN_SIDE} (VGG19's smallest input), "
+                             f"got {a.sweep_size}.")
+        budget.check_memory(a.sweep_size, a.sweep_size, flag="--sweep-size")
+        if a.sweep_steps < 1:
+            raise ValueError(f"--sweep-steps must be at least 1, got {a.sweep_steps}.")
+        if not all(math.isfinite(w) and w > 0 for w in a.sweep_weights):
+            raise ValueError("--sweep-weights must be finite numbers above 0, got "
+                             + " ".join(f"{w:g}" for w in a.sweep_weights) + ".")
     if a.json:
         check_writable(a.json, force=True)
 

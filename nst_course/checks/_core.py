@@ -3,7 +3,11 @@ function safely (a stub is "not yet solved", a crash one sentence), and a generi
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import signal
+import threading
 from collections.abc import Callable
 
 import torch
@@ -13,6 +17,47 @@ NOT_SOLVED = "not yet solved: fill in the function, run its cell, then run this 
 
 class _Stub(Exception):
     """The learner's function is still a stub."""
+
+
+class _TimeUp(BaseException):
+    """The learner's code ran past the time limit (a BaseException: their ``except Exception``
+    does not swallow it)."""
+
+
+def time_limit_seconds() -> float:
+    """How long a checker lets the learner's code run on its tiny inputs: 30 s, or
+    ``NST_COURSE_CHECK_SECONDS``."""
+    try:
+        return max(0.01, float(os.environ.get("NST_COURSE_CHECK_SECONDS", "30")))
+    except ValueError:
+        return 30.0
+
+
+_limit_active = False
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Raise :class:`_TimeUp` in the main thread after ``seconds`` (``SIGALRM``); elsewhere
+    (Windows, other threads) or inside another limit, no limit."""
+    global _limit_active
+    if _limit_active or not hasattr(signal, "setitimer") \
+            or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise _TimeUp
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    _limit_active = True
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        _limit_active = False
 
 
 def rel_error(x: torch.Tensor, y: torch.Tensor) -> float:
@@ -47,8 +92,14 @@ def _checker(check: Callable[..., bool]) -> Callable[..., bool]:
     learner's code is one sentence, never a traceback in the lesson."""
     @functools.wraps(check)
     def run(*args, **kwargs) -> bool:
+        seconds = time_limit_seconds()
         try:
-            return check(*args, **kwargs)
+            with _time_limit(seconds):
+                return check(*args, **kwargs)
+        except _TimeUp:
+            return _fail(f"your function was still running after {seconds:g} s on tiny inputs "
+                         "(the check needs well under a second): look for a loop that never ends, "
+                         "e.g. a `while` whose condition never becomes False.")
         except _Stub:
             print(NOT_SOLVED)
             return False

@@ -104,6 +104,9 @@ def _variants(features, targets, layer_weights):
         "the layer weights were ignored: multiply each E_l by w_l "
         "(default 1/L, L = number of layers).":
             total(lambda k: style_layer_loss(_ref_gram(features[k]), targets[k]), ones),
+        "two mistakes: the 1/4 of E_l is missing (E_l = 1/4 sum (G - A)^2), and the layer "
+        "weights were ignored (multiply each E_l by w_l, default 1/L).":
+            total(lambda k: (_ref_gram(features[k]) - targets[k]).pow(2).sum(), ones),
         "normalisation: the Gram matrices of the features must be divided by C*H*W, like the "
         "targets; you used the raw F F^T (use your gram_matrix).": total(other_norm("none")),
         "normalisation: the Gram matrices of the features must be divided by C*H*W, like the "

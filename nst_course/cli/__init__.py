@@ -27,7 +27,7 @@ import sys
 import warnings
 
 from . import adain, bench, course, doctor, export, samples, serve, stylize, train, video
-from .common import show_note
+from .common import Parser, show_note
 
 #: the command modules, in the order ``--help`` lists them
 COMMANDS = (stylize, samples, doctor, bench, adain, course, train, video, export, serve)
@@ -35,7 +35,10 @@ COMMANDS = (stylize, samples, doctor, bench, adain, course, train, video, export
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``nst-course`` parser with every command of :data:`COMMANDS`."""
-    p = argparse.ArgumentParser(prog="nst-course", description="Neural style transfer course tools.")
+    from .. import __version__
+
+    p = Parser(prog="nst-course", description="Neural style transfer course tools.")
+    p.add_argument("--version", action="version", version=f"nst-course {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add_parser(sub)
@@ -55,6 +58,9 @@ def main(argv=None) -> int:
             warnings.showwarning = show_note
             return args.func(args)
     except KeyboardInterrupt:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: no traceback on the way out
         print("nst-course: interrupted.", file=sys.stderr)
         return 130
     except Exception as e:  # one clear line, never a traceback

@@ -39,6 +39,10 @@ def run(args) -> int:
     if args.style_size is not None:
         validate.image_side("--style-size", args.style_size)
     out = validate.image_output(args.output)
+    from .. import budget
+
+    for flag, side in (("--size", args.size), ("--style-size", args.style_size or args.size)):
+        budget.check_memory(side, side, args.device, flag, budget.estimate_forward_bytes)
     check_writable(out, args.force)
     styles = split(args.style, "STYLE")
     blend = None
@@ -48,7 +52,13 @@ def run(args) -> int:
     result = adain_stylize(args.content, styles if len(styles) > 1 else styles[0], args.alpha,
                            size=args.size, style_size=args.style_size, style_blend=blend,
                            device=args.device)
-    save_image(result.image, out, overwrite=args.force)
+    from functools import partial
+
+    from ..files import save_or_fallback
+
+    out, problem = save_or_fallback(partial(save_image, result.image), out, overwrite=args.force)
+    if problem:  # a full disk: the picture went to a free name, said here
+        print(f"nst-course: note: {problem}", file=sys.stderr)
     h, w = result.image.shape[-2:]
     print(f"Wrote {out} ({w}x{h}, alpha {args.alpha:g}, {result.seconds:.2f} s)", file=sys.stderr)
     return 0

@@ -17,14 +17,24 @@ class Help(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (the usage is one ``--help`` away)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def show_note(message, category, filename, lineno, file=None, line=None):
     print(f"nst-course: note: {message}", file=sys.stderr)
 
 
 def split(text: str, flag: str) -> list[str]:
     """``"a.jpg,b.jpg"`` -> ``["a.jpg", "b.jpg"]`` (an existing file whose name holds a comma stays whole)."""
-    if Path(text).exists():
-        return [text]
+    try:
+        if Path(text).exists():
+            return [text]
+    except OSError:  # e.g. a list of 50 names is too long to be one file name: it is a list
+        pass
     items = [s.strip() for s in text.split(",")]
     if not all(items):
         raise ValueError(f"{flag} {text!r} has an empty item; separate the names by single commas.")

@@ -38,6 +38,11 @@ def _copy_course(folder: Path, student: bool, force: bool) -> None:
     except PermissionError as e:
         raise ValueError(f"cannot write into {e.filename or folder}; choose a folder you can write to.") \
             from None
+    except OSError as e:  # a read-only or full disk: say which folder and why, in one sentence
+        if isinstance(e, FileExistsError) or type(e).__name__ == "OutputError":
+            raise
+        raise ValueError(f"cannot write the lessons into {folder} ({e.strerror or e}); choose "
+                         "another folder or free some space.") from None
     kept = [p.name for p in lesson_files(folder) if folder / p.name not in written]
     kind = "student copies of the lessons" if student else "lessons"
     if written:
@@ -57,6 +62,9 @@ def _copy_course(folder: Path, student: bool, force: bool) -> None:
 
 
 def run_lessons(args) -> int:
+    if not args.dir.strip():  # Path("") is the current folder: not what an empty name meant
+        raise ValueError("the lessons' folder name is empty; give a folder, e.g. "
+                         "`nst-course lessons nst-lessons`.")
     folder = Path(args.dir).expanduser()
     _copy_course(folder, args.student, args.force)
     print(f"Open them with: nst-course lab {args.dir}")

@@ -310,8 +310,11 @@ def _run_stylize(args, content, inputs: Inputs, **kwargs):
     if every:
         def report(rec, image):
             if args.print_every and rec.step % args.print_every == 0:
-                print(f"Iteration {rec.step} / {total}: content {rec.content_loss:.4g}, style "
-                      f"{rec.style_loss:.4g}, total {rec.total_loss:.4g} ({rec.seconds:.1f} s)", flush=True)
+                from tqdm.auto import tqdm  # through the bar, so its line and this one stay whole
+
+                tqdm.write(f"Iteration {rec.step} / {total}: content {rec.content_loss:.4g}, style "
+                           f"{rec.style_loss:.4g}, total {rec.total_loss:.4g} ({rec.seconds:.1f} s)",
+                           file=sys.stdout)
             if args.save_every and rec.step % args.save_every == 0 and rec.step < total:
                 img = image.detach().float().clamp(0, 1)
                 if args.original_colors:  # the run sees luminance only: give it the content's colours
@@ -326,6 +329,9 @@ def _run_stylize(args, content, inputs: Inputs, **kwargs):
                     save_image(img, path, overwrite=args.force)
                 except FileExistsError as e:  # appeared during the run: keep it, go on
                     print(f"nst-course: note: {e}", file=sys.stderr)
+                except OSError as e:  # a full disk: a snapshot is not worth the run; go on
+                    print(f"nst-course: note: could not write the snapshot {path} "
+                          f"({e.strerror or e}); the run goes on.", file=sys.stderr)
 
         kwargs.update(callback=report, callback_every=math.gcd(*every))
     if args.mask is not None:  # refused with --schedule, --seed, --init (_check_neural_style)

@@ -48,13 +48,7 @@ def add_parser(sub) -> None:
 
 
 def run_train(args) -> int:
-    import torch
-
-    from ..feedforward import StyleNet, count_parameters
-    from ..files import check_writable
-    from ..images import load_image
-    from ..training import TRAIN_PHOTOS, make_objectives, photo, train
-    from ..vgg import load_vgg
+    from ..files import check_writable, claim
 
     validate.positive("--minutes", args.minutes)
     if args.steps is not None:
@@ -63,12 +57,28 @@ def run_train(args) -> int:
     validate.at_least("--width", args.width)
     validate.at_least("--batch-size", args.batch_size)
     validate.positive("--lr", args.lr)
+    validate.non_negative("--seed", args.seed)
     for name in ("style_weight", "tv_weight"):
         validate.non_negative(f"--{name.replace('_', '-')}", getattr(args, name))
     out = Path(args.output)
     if out.suffix.lower() not in (".pt", ".pth"):
         raise ValueError(f"{out}: name the network file with .pt (e.g. {out.with_suffix('.pt').name}).")
+    from .. import budget
+
+    budget.check_train_memory(args.size, args.batch_size, args.width)
     check_writable(out, args.force)
+    with claim(out):  # a second run to the same OUT is refused now, not after minutes of training
+        return _train(args, out)
+
+
+def _train(args, out: Path) -> int:
+    import torch
+
+    from ..feedforward import StyleNet, count_parameters
+    from ..images import load_image
+    from ..training import TRAIN_PHOTOS, make_objectives, photo, train
+    from ..vgg import load_vgg
+
     names = split(args.style, "STYLE")
     styles = [load_image(n, 2 * args.size) for n in names]
     torch.manual_seed(args.seed)
@@ -82,9 +92,12 @@ def run_train(args) -> int:
     result = train(net, styles, photos, minutes=args.minutes, steps=args.steps,
                    batch_size=args.batch_size, crop=args.size, lr=args.lr, objectives=objectives,
                    seed=args.seed, checkpoint=out, overwrite=args.force)
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # saved: a late Ctrl-C must not print a traceback
     how = {"done": "", "interrupted": " (interrupted: the last complete step was kept)",
            "nan": " (stopped: the loss became NaN; the last good weights were kept)"}
-    print(f"Wrote {out}: {len(result.history)} steps in {result.seconds:.0f} s"
+    print(f"Wrote {result.saved_to or out}: {len(result.history)} steps in {result.seconds:.0f} s"
           f"{how.get(result.stopped, '')}", file=sys.stderr)
     return 0 if result.stopped in ("done", "interrupted") else 1
 
@@ -98,6 +111,9 @@ def run_apply(args) -> int:
 
     validate.image_side("--size", args.size)
     out = validate.image_output(args.output)
+    from .. import budget
+
+    budget.check_memory(args.size, args.size, flag="--size", estimate=budget.estimate_forward_bytes)
     check_writable(out, args.force)
     net = load_net(args.net)
     mix = numbers(args.mix, "--mix") if args.mix is not None else None
