@@ -68,28 +68,29 @@ _WIKI = "https://upload.wikimedia.org/wikipedia/commons/"
 _NEURAL_STYLE = "jcjohnson/neural-style examples/inputs/starry_night.jpg (1024x640)"
 _FAST_STYLE = "lengstrom/fast-style-transfer examples/style/"
 #: Bundled copies: downsized to a long side of 512 px (JPEG quality 90) from the style images
-#: that two MIT-licensed style-transfer repositories distribute (udnie unchanged, 512x512).
+#: that two MIT-licensed style-transfer repositories distribute (udnie unchanged, 512x512):
+#: name -> (title, artist, year, where the copy came from); the file is ``paintings/<name>.jpg``
+_BUNDLED = {
+    "starry_night": ("The Starry Night", "Vincent van Gogh", "1889", _NEURAL_STYLE),
+    "the_scream": ("The Scream", "Edvard Munch", "1893", _FAST_STYLE + "the_scream.jpg (512x652)"),
+    "shipwreck": ("The Shipwreck of the Minotaur", "J. M. W. Turner", "c. 1810",
+                  _FAST_STYLE + "the_shipwreck_of_the_minotaur.jpg (1000x690)"),
+    "udnie": ("Udnie (Young American Girl, The Dance)", "Francis Picabia", "1913",
+              _FAST_STYLE + "udnie.jpg (512x512)"),
+    "great_wave": ("The Great Wave off Kanagawa", "Katsushika Hokusai", "c. 1831",
+                   _FAST_STYLE + "the_great_wave.jpg (928x514)"),
+}
+#: sha256 of each shipped file (checked on load)
+_BUNDLED_SHA256 = {
+    "starry_night": "ae00bedef7a1e2ca62d25a6388f8216be7468979fb3539a8a8c1181d95b17ba1",
+    "the_scream": "66d147271201f77d684ecaef074a6d889894abbe0a38b0a362c28df9c0f25d92",
+    "shipwreck": "a88390f446e728f102d40fd4d694aa39b192a18745031a684c599e9adbef1c23",
+    "udnie": "45e510d2a53b4167a22bae12a191eea3018f82d74a2fa17b1573adc1e9dfc7f6",
+    "great_wave": "8b906db248c2307b26469cbb038766354727c85fc73d3a2a3098333bedccf789",
+}
 PAINTINGS = {
-    "starry_night": Painting(
-        "The Starry Night", "Vincent van Gogh", "1889", file="starry_night.jpg",
-        sha256="ae00bedef7a1e2ca62d25a6388f8216be7468979fb3539a8a8c1181d95b17ba1",
-        source=_NEURAL_STYLE),
-    "the_scream": Painting(
-        "The Scream", "Edvard Munch", "1893", file="the_scream.jpg",
-        sha256="66d147271201f77d684ecaef074a6d889894abbe0a38b0a362c28df9c0f25d92",
-        source=_FAST_STYLE + "the_scream.jpg (512x652)"),
-    "shipwreck": Painting(
-        "The Shipwreck of the Minotaur", "J. M. W. Turner", "c. 1810", file="shipwreck.jpg",
-        sha256="a88390f446e728f102d40fd4d694aa39b192a18745031a684c599e9adbef1c23",
-        source=_FAST_STYLE + "the_shipwreck_of_the_minotaur.jpg (1000x690)"),
-    "udnie": Painting(
-        "Udnie (Young American Girl, The Dance)", "Francis Picabia", "1913", file="udnie.jpg",
-        sha256="45e510d2a53b4167a22bae12a191eea3018f82d74a2fa17b1573adc1e9dfc7f6",
-        source=_FAST_STYLE + "udnie.jpg (512x512)"),
-    "great_wave": Painting(
-        "The Great Wave off Kanagawa", "Katsushika Hokusai", "c. 1831", file="great_wave.jpg",
-        sha256="8b906db248c2307b26469cbb038766354727c85fc73d3a2a3098333bedccf789",
-        source=_FAST_STYLE + "the_great_wave.jpg (928x514)"),
+    **{name: Painting(title, artist, year, file=f"{name}.jpg", sha256=_BUNDLED_SHA256[name], source=source)
+       for name, (title, artist, year, source) in _BUNDLED.items()},
     "composition_vii": Painting(
         "Composition VII", "Wassily Kandinsky", "1913",
         _WIKI + "thumb/b/b4/Vassily_Kandinsky%2C_1913_-_Composition_7.jpg/"
