@@ -220,7 +220,7 @@ def estimate_seconds(steps: int, size: int, seconds_per_step: float, measured_si
 #: per step (shallow layers are cheap); 03 adds 3 textures, a photo-style run and 2 single-layer
 #: reconstructions; 04 runs ~24 60-step runs (3x5 grid, sweep, layers, quiz, answers) and 6 from noise.
 LESSON_WORK = {
-    "01 CNN features": [(2 * 2.2 * 80, 96)],  # two sorting rounds of five reconstructions (2.2 each)
+    "01 CNN features": [(2 * 2.2 * 150, 128)],  # two sorting rounds of five reconstructions (2.2 each)
     # 02: five reconstructions (2.2), two more conv5_1 seeds, a regularised one, two stylizations
     # and the exercises' answers (about 4.7 full steps per step)
     "02 Layer-wise reconstruction": [((2.2 + 2 + 1 + 2 + 4.7) * 150, 256)],
