@@ -17,7 +17,12 @@ they divide by and how they combine layers (``L`` = number of style layers):
 The optimiser only sees ``alpha L_c + beta L_s``, so the same picture needs
 ``beta_to = beta_from * L_from / L_to``. This converts the style term only: it assumes
 the same content-loss form (a mean; the Keras example's content loss is a sum, the
-paper's a half-sum, which changes the content weight too) and the same network.
+paper's a half-sum, which changes the content weight too), the same network and the same
+layers. The code bases also choose their own layers: the PyTorch tutorial's ``conv_1`` ...
+``conv_5`` are conv1_1, conv1_2, conv2_1, conv2_2, conv3_1 before the ReLU (content
+``conv_4`` = conv2_2); d2l's content layer is conv4_4; the TensorFlow and Keras code take
+block5_conv2 (conv5_2). Their defaults (content, style, TV weight): PyTorch 1, 1e6, none;
+d2l 1, 1e4, 10; TensorFlow 1e4, 1e-2, 30; Keras 2.5e-8, 1e-6, 1e-6.
 """
 from __future__ import annotations
 

@@ -11,7 +11,9 @@ replaces, the lessons' usual pattern: stub cell, solution cell, check cell; or i
 shows the answer, ``sorting.reveal()``). Otherwise it becomes a stub: each function keeps
 its signature and docstring and raises ``NotImplementedError`` (the checks report that as
 "not yet solved"), each assigned name becomes ``None``, and a markdown solution becomes a
-one-line note. Outputs, execution counts and stored widget state are cleared.
+one-line note. Cells tagged ``lecture-plan`` (the lecturer's plan: what to run before class,
+which outputs to clear) are left out. Outputs, execution counts and stored widget state are
+cleared.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 from .files import write_atomic
 
 SOLUTION = "solution"
+LECTURE_PLAN = "lecture-plan"  # for the lecturer: not in student copies
 MARKDOWN_STUB = "*The solution is not part of the student copy: try it yourself first.*"
 LESSON_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 FIRST_LESSON = "00_start_here.ipynb"
@@ -99,13 +102,16 @@ def stub_code(code: str) -> str:
 
 
 def student_notebook(nb):
-    """A student copy of the notebook ``nb`` (a new object; ``nb`` is not changed)."""
+    """A student copy of the notebook ``nb`` (a new object; ``nb`` is not changed): solutions
+    out or stubbed, ``lecture-plan`` cells out, outputs cleared."""
     import nbformat
 
     nb = nbformat.from_dict(nb)
     cells, seen = [], set()
     for cell in nb.cells:
         text = _source(cell)
+        if LECTURE_PLAN in _tags(cell):
+            continue
         if SOLUTION not in _tags(cell):
             if cell.cell_type == "code":
                 seen.update(defined_names(text))

@@ -320,11 +320,17 @@ def test_lessons_copies_and_never_replaces_your_work(tmp_path, capsys):
     assert not mine.read_text().endswith(" ")
 
 
-def test_lessons_student_copies_hold_no_solutions(tmp_path):
+def test_lessons_student_copies_hold_no_solutions_and_no_lecture_plans(tmp_path):
     assert main(["lessons", str(tmp_path / "s"), "--student"]) == 0
-    for path in (tmp_path / "s").glob("*.ipynb"):
+    assert main(["lessons", str(tmp_path / "full")]) == 0
+    copies = sorted((tmp_path / "s").glob("*.ipynb"))
+    assert copies
+    for path in copies:
         cells = nbformat.read(str(path), as_version=4).cells
         assert not [c for c in cells if "solution" in c.metadata.get("tags", [])], path.name
+        assert not [c for c in cells if "lecture-plan" in c.metadata.get("tags", [])], path.name
+        full = nbformat.read(str(tmp_path / "full" / path.name), as_version=4).cells
+        assert [c for c in full if "lecture-plan" in c.metadata.get("tags", [])], path.name
 
 
 def test_lessons_into_a_file_is_refused(tmp_path, capsys):

@@ -46,6 +46,76 @@ def test_histogram_matching_gives_the_style_the_content_colours():
     assert (mm - cm).abs().max() < 0.02 < (sm - cm).abs().max()
 
 
+def _pixels(img):
+    """``(3, H*W)`` float64 pixels, their mean ``(3,)`` and covariance ``(3, 3)``."""
+    x = img[0].reshape(3, -1).double()
+    return x, x.mean(dim=1), torch.cov(x, correction=0)
+
+
+def _narrow_content(seed, h=24, w=32):
+    """Correlated colours in a narrow band around grey: a linear map onto them never clamps."""
+    gen = torch.Generator().manual_seed(seed)
+    mix = torch.tensor([[0.08, 0.02, 0.0], [0.03, 0.06, 0.01], [0.0, 0.04, 0.05]])
+    z = torch.randn(3, h * w, generator=gen)
+    return (torch.tensor([[0.45], [0.5], [0.55]]) + mix @ z).clamp(0, 1).reshape(1, 3, h, w)
+
+
+@pytest.mark.parametrize("method", ["eig", "cholesky"])
+def test_linear_colour_matching_gives_the_content_mean_and_covariance(method):
+    style, content = _image(3, h=40, w=56, lo=0.0, hi=1.0), _narrow_content(4)
+    out = C.match_colour_linear(style, content, method=method)
+    assert 0 < out.min() and out.max() < 1  # nothing clamped: the statistics are exact
+    _, m_out, c_out = _pixels(out)
+    _, m_c, c_c = _pixels(content)
+    torch.testing.assert_close(m_out, m_c, atol=1e-5, rtol=0)
+    torch.testing.assert_close(c_out, c_c, atol=2e-5, rtol=0)  # eps = 1e-5 on the diagonal
+    c_s = _pixels(style)[2]
+    assert (c_s - c_c).abs().max() > 0.02  # the test could fail: the style's were far off
+
+
+def test_linear_colour_matching_is_the_paper_formula():
+    """Against numpy/scipy: x' = Sigma_c^(1/2) Sigma_s^(-1/2) (x - mu_s) + mu_c, then clamped."""
+    import numpy as np
+    from scipy.linalg import sqrtm
+
+    style, content = load_image("swirls", 48), load_image("coffee", 48)
+    xs, ms, cs = (t.numpy() for t in _pixels(style))
+    _, mc, cc = (t.numpy() for t in _pixels(content))
+    eye = 1e-5 * np.eye(3)
+    a = np.real(sqrtm(cc + eye)) @ np.linalg.inv(np.real(sqrtm(cs + eye)))
+    ref = np.clip(a @ (xs - ms[:, None]) + mc[:, None], 0, 1).reshape(style.shape)
+    out = C.match_colour_linear(style, content)
+    torch.testing.assert_close(out, torch.from_numpy(ref).float(), atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("method", ["eig", "cholesky"])
+def test_linear_colour_matching_onto_itself_changes_nothing(method):
+    img = _image(5, h=20, w=28)
+    torch.testing.assert_close(C.match_colour_linear(img, img, method=method), img, atol=1e-5, rtol=0)
+
+
+def test_linear_colour_matching_keeps_the_style_shape_and_takes_names():
+    style, content = _image(6, h=40, w=56), _image(7, h=24, w=32)
+    out = C.match_colour_linear(style, content)
+    assert out.shape == (1, 3, 40, 56) and out.dtype == torch.float32
+    assert C.match_colour_linear(style[0], content).shape == (1, 3, 40, 56)  # (3, H, W) too
+    named = C.match_colour_linear("swirls", "coffee")
+    assert named.shape == load_image("swirls").shape
+
+
+@pytest.mark.parametrize("style, content, method, words", [
+    (torch.rand(1, 4, 8, 8), torch.rand(1, 3, 8, 8), "eig", "4 channels"),
+    (torch.rand(2, 3, 8, 8), torch.rand(1, 3, 8, 8), "eig", "batch of 2"),
+    (torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8) * 255, "eig", "0-255"),
+    (torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8), "pca", "'eig' or 'cholesky'"),
+])
+def test_linear_colour_matching_refuses_bad_input_in_one_sentence(style, content, method, words):
+    with pytest.raises(ValueError) as info:
+        C.match_colour_linear(style, content, method=method)
+    message = str(info.value)
+    assert words in message and "\n" not in message and message.endswith(".")
+
+
 def test_masked_gram_ignores_positions_outside_the_mask():
     gen = torch.Generator().manual_seed(0)
     feats = torch.rand(1, 4, 8, 8, generator=gen)

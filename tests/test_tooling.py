@@ -197,6 +197,18 @@ def test_no_student_copy_contains_a_reveal(student_copies):
                 f"{path.name}: a student copy reveals an answer: {L.source(cell)[:80]!r}"
 
 
+def test_lecture_plans_stay_in_the_lessons_and_leave_the_student_copies(student_copies):
+    """A ``lecture-plan`` cell (what to pre-run, which outputs to clear) is for the lecturer."""
+    assert {p.name for p in student_copies} >= {p.name for p in LESSONS}
+    for path in LESSONS:
+        plans = [L.source(c) for c in L.read(path).cells if lessons.LECTURE_PLAN in L.tags(c)]
+        assert plans, f"{path.name} has no lecture-plan cell: the full lessons keep theirs"
+        copy = L.read(next(p for p in student_copies if p.name == path.name))
+        assert not [c for c in copy.cells if lessons.LECTURE_PLAN in L.tags(c)], path.name
+        texts = {L.source(c) for c in copy.cells}
+        assert not texts & set(plans), f"{path.name}: the lecture plan's text is in the student copy"
+
+
 def test_lessons_reveal_only_in_solution_cells():
     found = 0
     for path in LESSONS:

@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
     L.add_argument("dir", nargs="?", default=default_dir, metavar="DIR",
                    help="folder for the lessons (created if missing)")
     L.add_argument("--student", action="store_true",
-                   help="student copies: solutions out (stubs in), outputs cleared")
+                   help="student copies: solutions out (stubs in), lecture plans out, outputs cleared")
     L.add_argument("--force", action="store_true",
                    help="replace lessons already in DIR (changes made there are lost)")
     lab = sub.add_parser("lab", formatter_class=fmt,
