@@ -69,7 +69,21 @@ def load_image(source, size: int | None = None) -> torch.Tensor:
         return resize(as_image_tensor(source, "image", min_side=1, allow_batch=True), size)
     if isinstance(source, Image.Image):
         return _sized(_to_rgb(source, "image"), size, "image")
+    if isinstance(source, np.ndarray):  # (H, W) or (H, W, 3) as PIL and matplotlib hold pictures
+        if not (source.ndim == 2 or (source.ndim == 3 and source.shape[-1] in (1, 3))):
+            raise ImageError(f"an image array is (H, W) or (H, W, 3), not shape {source.shape}.")
+        arr = torch.from_numpy(np.ascontiguousarray(source))
+        return load_image(arr.unsqueeze(0) if arr.dim() == 2 else arr.permute(2, 0, 1), size)
+    if isinstance(source, bytes | bytearray | memoryview):  # the file's contents, e.g. an upload
+        return _sized(_open_bytes(bytes(source)), size, "the image data")
+    if not isinstance(source, str | os.PathLike):
+        raise ImageError(f"an image is a path, URL, sample name, PIL image, tensor, array or bytes, "
+                         f"not {type(source).__name__}.")
     name = str(source)
+    if name[:7].lower() == "file://":  # a file:// URL names a local file
+        from urllib.parse import unquote, urlparse
+
+        return _sized(open_image(Path(unquote(urlparse(name).path)), name=name), size, name)
     if _is_url(name):
         img = open_image(fetch_url(name), name=name)
     elif samples.is_sample(name):
@@ -77,6 +91,18 @@ def load_image(source, size: int | None = None) -> torch.Tensor:
     else:
         img = open_image(Path(name).expanduser())
     return _sized(img, size, name)
+
+
+def _open_bytes(data: bytes) -> Image.Image:
+    """An image from a file's contents, with :func:`open_image`'s checks and messages."""
+    import tempfile
+
+    if not data:
+        raise ImageError("the image data is empty (0 bytes).")
+    with tempfile.TemporaryDirectory(prefix="nst-bytes-") as folder:
+        path = Path(folder) / "image"
+        path.write_bytes(data)
+        return open_image(path, name=f"the image data ({len(data)} bytes)")
 
 
 def _is_url(name: str) -> bool:
