@@ -376,6 +376,11 @@ def save_image(img: torch.Tensor, path, overwrite: bool = True) -> Path:
         raise ImageError(f"{path} is a folder; give a file name such as {path / 'result.png'}.")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists already; choose another name or pass --force.")
+    if isinstance(img, np.ndarray | Image.Image):  # as load_image reads them
+        img = load_image(img)
+    if not isinstance(img, torch.Tensor):
+        raise ImageError(f"the image to save is a tensor (1, 3, H, W), an array or a PIL image, "
+                         f"not {type(img).__name__}.")
     pil = tensor_to_pil(as_image_tensor(img, "the image to save", min_side=1))
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_atomic(path, pil.save, overwrite=overwrite)

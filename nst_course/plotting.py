@@ -151,6 +151,9 @@ def plot_history(history, keys=("content_loss", "style_loss", "total_loss"), x: 
     image) stays visible: the axis is then logarithmic above the smallest positive value
     and linear below it, down to 0.
     """
+    if isinstance(history, str | bytes) or not hasattr(history, "__iter__"):
+        raise TypeError(f"history is a list of step records (a Result's .history), not "
+                        f"{type(history).__name__}.")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
 

@@ -100,3 +100,107 @@ def test_stylize_takes_bytes_and_file_urls(tmp_path):
     for content in (path.read_bytes(), path.as_uri()):
         r = stylize(content, "swirls", steps=1, size=32, weights="random", progress=False)
         assert r.image.shape == (1, 3, 24, 32)
+
+
+# --- found by the sweep's api- group: the library checks what the command line checks -------------
+
+def _train(**kw):
+    from nst_course.feedforward import StyleNet
+    from nst_course.training import train
+
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(1)
+    args = {"steps": 1, "batch_size": 1, "crop": 32, "photos": [torch.rand(1, 3, 64, 64, generator=g)],
+            "progress": False, **kw}
+    return train(StyleNet(["s"], width=4), [torch.rand(1, 3, 64, 64, generator=g)], **args)
+
+
+def _refusals():
+    from nst_course import gram_matrix, reconstruct, synthesize_texture
+    from nst_course.adain import adain_stylize
+    from nst_course.losses import content_loss
+    from nst_course.plotting import plot_history
+
+    x = torch.rand(1, 3, 32, 32)
+    sty = dict(steps=1, weights="random", progress=False)
+    return [
+        ("style_weight nan", lambda: stylize(x, x, style_weight=float("nan"), **sty), "style_weight"),
+        ("tv_weight -1", lambda: stylize(x, x, tv_weight=-1.0, **sty), "tv_weight must be a finite number"),
+        ("weights not numbers", lambda: stylize(x, x, style_weight="10", **sty), "must be a number"),
+        ("both weights 0", lambda: stylize(x, x, content_weight=0, style_weight=0, **sty), "both 0"),
+        ("callback_every 0", lambda: stylize(x, x, callback=lambda r, i: None, callback_every=0, **sty),
+         "callback_every must be at least 1"),
+        ("style []", lambda: stylize(x, [], **sty), "style is an empty list"),
+        ("reconstruct steps 0", lambda: reconstruct(x, "conv1_1", steps=0, weights="random",
+                                                    progress=False), "steps must be at least 1"),
+        ("texture steps 0", lambda: synthesize_texture(x, steps=0, weights="random", progress=False),
+         "steps must be at least 1"),
+        ("adain size 20", lambda: adain_stylize(x, x, size=20), "size must be at least 32"),
+        ("train steps 0", lambda: _train(steps=0), "steps must be at least 1"),
+        ("train minutes -1", lambda: _train(steps=None, minutes=-1), "minutes must be a number above 0"),
+        ("train minutes 0", lambda: _train(steps=None, minutes=0), "minutes must be a number above 0"),
+        ("train seed -1", lambda: _train(seed=-1), "seed must be at least 0"),
+        ("gram of a list", lambda: gram_matrix([[1.0, 2.0]]), "must be a tensor (N, C, H, W), not list"),
+        ("content loss shapes", lambda: content_loss(torch.rand(1, 3, 8, 8), torch.rand(1, 4, 8, 8)),
+         "shapes (1, 3, 8, 8) and (1, 4, 8, 8)"),
+        ("plot_history None", lambda: plot_history(None), "history is a list of step records"),
+        ("plot_history 5", lambda: plot_history(5), "not int"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(17))
+def test_library_refusals_are_one_sentence(case):
+    """Before: NaN and negative weights ran, callback_every=0 divided by zero, style=[] was an
+    IndexError, steps=0 "finished", train(minutes=-1) trained, gram_matrix(list) an AttributeError,
+    content_loss of two shapes a broadcasting RuntimeError, plot_history(None) 'not iterable'."""
+    name, fn, expected = _refusals()[case]
+    with pytest.raises((ValueError, TypeError)) as e:
+        fn()
+    msg = str(e.value)
+    assert expected in msg and len(msg.splitlines()) == 1, (name, msg)
+    assert type(e.value).__name__ in ("ValueError", "TypeError", "ImageError"), (name, e.value)
+
+
+def test_save_image_takes_arrays_and_refuses_others_in_a_sentence(tmp_path):
+    import os
+
+    import numpy as np
+
+    from nst_course import save_image
+    from nst_course.images import ImageError
+
+    p = save_image(np.zeros((40, 50, 3), np.uint8), tmp_path / "a.png")
+    assert p.stat().st_size > 0
+    with pytest.raises(ImageError, match="not int"):
+        save_image(5, tmp_path / "b.png")
+    os.mkfifo(tmp_path / "f.png")
+    with pytest.raises(OSError, match="is not a regular file"):  # not replaced by a file
+        save_image(torch.rand(1, 3, 8, 8), tmp_path / "f.png", overwrite=True)
+    assert not (tmp_path / "f.png").is_file()
+
+
+def test_a_failed_write_names_the_users_file_not_errno_or_the_temporary_one(tmp_path):
+    """A full disk said "[Errno 28] No space left on device" (no path); save_or_fallback still
+    falls back, and its message says it once."""
+    import errno
+
+    from nst_course.files import OutputError, save_or_fallback, write_atomic
+
+    def full(tmp):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp))
+
+    target = tmp_path / "out.png"
+    with pytest.raises(OutputError) as e:
+        write_atomic(target, full)
+    msg = str(e.value)
+    assert msg == f"could not write {target} (No space left on device)." and "Errno" not in msg
+    assert not list(tmp_path.iterdir())  # no temporary file left
+    calls = []
+
+    def save(path, overwrite=False):
+        calls.append(path)
+        return write_atomic(path, full if len(calls) == 1 else (lambda t: t.write_bytes(b"x")),
+                            overwrite=overwrite)
+    where, note = save_or_fallback(save, target)
+    assert where != target and note.count("could not write") == 1 and "No space left" in note
+    where.unlink()
