@@ -257,6 +257,10 @@ def open_image(path, name: str | None = None) -> Image.Image:
         raise ImageError(f"{name} is too large to open safely (> {MAX_PIXELS / 1e6:.0f} MP); "
                          "shrink it first.") from None
     except UnidentifiedImageError:
+        if path.suffix.lower() in (".tif", ".tiff"):  # e.g. RGB float32, which PIL does not read
+            tiff = _open_tiff(path, name)
+            if tiff is not None:
+                return tiff
         raise ImageError(f"{name} is not an image file PIL can read "
                          "(use a PNG, JPEG, WebP, BMP or TIFF)." + _html_hint(path)) from None
     except ValueError as e:  # e.g. a PNG whose compressed text chunks unpack to gigabytes
@@ -268,6 +272,28 @@ def open_image(path, name: str | None = None) -> Image.Image:
     if orientation not in (None, 1):
         _note(f"{name} carries an EXIF orientation tag; rotated it upright.")
     return _to_rgb(upright, name)
+
+
+def _open_tiff(path: Path, name: str) -> Image.Image | None:
+    """A TIFF PIL cannot read (RGB float32, 16-bit RGB) through tifffile (scikit-image's reader):
+    floats in [0, 1] keep their brightness, 16-bit values are scaled to 8 bits; None if it fails."""
+    try:
+        import tifffile
+
+        arr = np.asarray(tifffile.imread(path))
+    except Exception:  # noqa: BLE001 - then it is not a TIFF we can read either
+        return None
+    if arr.ndim == 3 and arr.shape[0] in (3, 4) and arr.shape[-1] not in (3, 4):
+        arr = np.moveaxis(arr, 0, -1)  # planar (C, H, W)
+    if arr.ndim == 2:
+        arr = np.stack([arr] * 3, -1)
+    if arr.ndim != 3 or arr.shape[-1] not in (3, 4) or arr.shape[0] * arr.shape[1] > MAX_PIXELS:
+        return None
+    is_float = np.issubdtype(arr.dtype, np.floating)
+    arr = np.nan_to_num(arr[..., :3].astype(np.float64))
+    top = arr.max(initial=0.0)
+    scale = 1.0 if is_float and top <= 1.0 else 65535.0 if top > 255 else 255.0
+    return Image.fromarray((np.clip(arr / scale, 0, 1) * 255).round().astype(np.uint8))
 
 
 def _did_you_mean(path: Path) -> str:
