@@ -230,6 +230,15 @@ def open_image(path, name: str | None = None) -> Image.Image:
     """
     path = Path(path)
     name = name or str(path)
+    if any(ord(ch) < 32 for ch in name):  # a newline or tab in a name: shown, not printed
+        name = repr(name)
+    try:
+        path.stat()
+    except FileNotFoundError:
+        pass
+    except OSError as e:  # e.g. a name longer than the file system allows
+        shown = name if len(name) <= 60 else f"{name[:40]}...({len(name)} characters)"
+        raise ImageError(f"{shown} cannot be a file here ({e.strerror or e}); check the name.") from None
     if not path.exists():
         raise ImageError(f"{name}: no such file; check the path or use a sample name "
                          "(`nst-course samples` lists them)." + _did_you_mean(path))
@@ -488,6 +497,7 @@ def _download(url: str, dest: Path, deadline: float, timeout: float) -> None:
                          "a local file.") from None
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
+        reason = getattr(reason, "strerror", None) or reason  # "Connection refused", not [Errno 111]
         raise ImageError(f"could not reach {url} ({reason}; offline?); connect once to download "
                          "it, or use a local file or a generated style such as 'swirls'.") from None
 

@@ -149,3 +149,18 @@ def test_rgb_tiffs_pil_cannot_read_load_with_their_brightness(tmp_path, dtype):
     tifffile.imwrite(tmp_path / "rgb.tif", data)
     img = load_image(tmp_path / "rgb.tif")
     assert img.shape == (1, 3, 40, 48) and abs(img.mean().item() - 0.5) < 0.01
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("x" * 300 + ".png", "(304 characters) cannot be a file here (File name too long)"),
+    ("good\n.png", "'good\\n.png': no such file"),
+    ("http://127.0.0.1:9/a.png", "(Connection refused; offline?)"),
+])
+def test_odd_names_are_one_line_without_errno(tmp_path, name, expected, monkeypatch):
+    """The sweep: a 300-character name was "OSError: [Errno 36] File name too long", a newline in
+    a name split the message over two lines, a closed port said "[Errno 111] Connection refused"."""
+    monkeypatch.setenv("NST_COURSE_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(ImageError) as e:
+        load_image(name)
+    msg = str(e.value)
+    assert expected in msg and "\n" not in msg and "Errno" not in msg, msg

@@ -14,11 +14,14 @@ or ``either``. The outcome is one of
     wrong      accepted bad input, or a wrong result (black image, wrong file mode)
     hang       ran past its time limit
 
-Usage (writes a markdown table with a stable id per case, and the counts)::
+Usage (writes a markdown table with a stable id per case, and the counts; every case also
+prints one line ``[i/N] ID: OUTCOME (SECONDS s) DETAIL`` as it ends)::
 
-    nice -n 10 python tools/badinput_sweep.py --out tools/badinput_sweep_before.md
-    nice -n 10 python tools/badinput_sweep.py --before tools/badinput_sweep_before.md \\
-        --out sweep_after.md [--only ID_PREFIX] [--timeout-scale 3]
+    nice -n 10 python tools/badinput_sweep.py --out before.md
+    nice -n 10 python tools/badinput_sweep.py --before before.md --out after.md \\
+        [--only ID_PREFIX] [--timeout-scale 3]
+
+``tools/badinput_sweep.md`` holds issue 26's before/after table and how it was run.
 
 Needs root for the small full (``tmpfs``) and read-only disks and for running one case
 as ``nobody`` (an unreadable file); without root those cases are reported as skipped.
