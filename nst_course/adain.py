@@ -191,6 +191,9 @@ def adain_stylize(content: ImageSource, style: ImageSource | Sequence[ImageSourc
     """
     content, style, _ = as_image_inputs(content, style)  # one clear ValueError each
     validate.in_range("alpha", alpha, 0.0, 1.0)
+    for name, side in (("size", size), ("style_size", style_size)):
+        if side is not None:
+            validate.image_side(name, side)
     encoder, decoder = load_adain(device, precision)
     dev = next(decoder.parameters()).device
     content_img = _multiple_of_8(load_image(content, source_size(content, size)).to(dev))

@@ -13,7 +13,9 @@ pixel. Time: one step measured here (:func:`time_step`), scaled with the number 
 (:func:`estimate_seconds`): ``t(size) ~= t(ref) * (size / ref)^2`` (the conv FLOPs are
 exactly proportional to the pixels; small images run at a lower GFLOP/s, so an estimate
 from a small measured size errs on the long side). A coarse-to-fine schedule sums its
-stages. The lessons' setup cells price their own work with :func:`lesson_minutes`.
+stages. One step is measured once per process (:func:`measured_step`); every lesson's setup
+cell (:func:`lesson_estimate`), lesson 00 and ``nst-course doctor`` price each lesson's work
+(:data:`LESSON_WORK`, :data:`DEMO_WORK` in demo mode) with it in :func:`lesson_minutes`.
 """
 
 from __future__ import annotations
@@ -220,6 +222,7 @@ def estimate_seconds(steps: int, size: int, seconds_per_step: float, measured_si
 #: per step (shallow layers are cheap); 03 adds 3 textures, a photo-style run and 2 single-layer
 #: reconstructions; 04 runs ~24 60-step runs (3x5 grid, sweep, layers, quiz, answers) and 6 from noise.
 LESSON_WORK = {
+    "00 Start here": [(5 * 60, 160)],  # one stylization and four more in the answers (STEPS, SIZE)
     "01 CNN features": [(2 * 2.2 * 150, 128)],  # two sorting rounds of five reconstructions (2.2 each)
     # 02: five reconstructions (2.2), two more conv5_1 seeds, a regularised one, two stylizations
     # and the exercises' answers (about 4.7 full steps per step)
@@ -233,21 +236,85 @@ LESSON_WORK = {
     "07 Beyond Gatys": [(1000, 256)],  # colour, mask, scale, blend, AdaIN, answers
     "08 Write it yourself": [(130, 256)],  # your loop and stylize's, the answers
     "09 Train a fast network": [(300, 256)],  # + its training budget, LESSON_FIXED_MINUTES
-    # 10: (a) 5 frames x 80 steps, (b) and (c) 80 + 4 x 25 steps each, at 128 px
-    "10 Video": [(5 * 80 + 2 * (80 + 4 * 25), 128)],
+    # 10: (a) 5 frames x 80 steps, (b) and (c) 80 + 4 x 25 steps each, on 128 x 96 frames (3:4):
+    # 3/4 of a 128 px square's pixels
+    "10 Video": [(0.75 * (5 * 80 + 2 * (80 + 4 * 25)), 128)],
+}
+#: The same in demo mode (``NST_COURSE_MODE=demo``): each lesson's ``pick(..., demo=...)`` steps
+#: and sizes; the lump sums of 05-09 scaled by their main STEPS and SIZE (demo / full).
+DEMO_WORK = {
+    "00 Start here": [(5 * 40, 128)],
+    "01 CNN features": [(2 * 2.2 * 60, 96)],
+    "02 Layer-wise reconstruction": [((2.2 + 2 + 1 + 2 + 4.7) * 150, 128)],
+    "03 Gram matrices": [(2.2 * 60 + 60 + 1.8 * 60, 128), (3 * 60, 112)],
+    "04 Loss weighting": [(24 * 30, 128), (3 * 80, 96), (3 * 80, 192)],
+    "05 Gatys optimization": [(450 * 80 / 120, 128)],
+    # 06: the 128-512 px timings are the same in demo mode; the comparisons' steps 60 -> 40
+    "06 Resolution and regularisation": [(855 * 40 / 60, 256)],
+    "07 Beyond Gatys": [(1000 * 50 / 80, 128)],
+    "08 Write it yourself": [(130 * 50 / 80, 128)],
+    "09 Train a fast network": [(100, 128)],
+    "10 Video": [(0.75 * (5 * 60 + 2 * (60 + 4 * 20)), 96)],
 }
 #: Minutes a lesson spends on a time budget rather than on steps (lesson 09 trains for MINUTES).
 LESSON_FIXED_MINUTES = {"09 Train a fast network": 10.0}
+DEMO_FIXED_MINUTES = {"09 Train a fast network": 4.0}
+
+_MEASURED: dict = {}
 
 
-def lesson_minutes(seconds_per_step: float, measured_size: int, overhead: float = 10.0,
-                   ) -> dict[str, float]:
-    """Estimated full-mode minutes per lesson: :data:`LESSON_WORK` priced with one measured step
-    (plus ``overhead`` seconds for loading, plotting, forward-only cells, and the time budgets of
-    :data:`LESSON_FIXED_MINUTES`)."""
+def measured_step(device: Device = None, weights: Weights = "gatys") -> float:
+    """Seconds of one step at :data:`TIMED_SIZE` px here, timed once per process (the first call,
+    about a second) and reused: every lesson's setup cell, lesson 00 and ``nst-course doctor``
+    price their runs from this one measurement, so no two of them disagree."""
+    key = (str(get_device(device)), weights)
+    if key not in _MEASURED:
+        _MEASURED[key] = time_step(TIMED_SIZE, device=device, weights=weights)
+    return _MEASURED[key]
+
+
+def estimate_mode() -> str:
+    """The mode the estimates price: ``"demo"`` in demo mode, else ``"full"`` (fast mode is the
+    tests': its lessons still print full mode's minutes)."""
+    from .config import mode
+
+    return "demo" if mode() == "demo" else "full"
+
+
+def lesson_minutes(seconds_per_step: float, measured_size: int = TIMED_SIZE, overhead: float = 10.0,
+                   mode: str = "full") -> dict[str, float]:
+    """Estimated minutes per lesson in ``mode`` (``"full"`` or ``"demo"``): :data:`LESSON_WORK`
+    (or :data:`DEMO_WORK`) priced with one measured step (plus ``overhead`` seconds for loading,
+    plotting, forward-only cells, and the time budgets of :data:`LESSON_FIXED_MINUTES`)."""
+    if mode not in ("full", "demo"):
+        raise ValueError(f"mode must be 'full' or 'demo', not {mode!r}.")
+    work, fixed = ((LESSON_WORK, LESSON_FIXED_MINUTES) if mode == "full"
+                   else (DEMO_WORK, DEMO_FIXED_MINUTES))
     return {lesson: (overhead + sum(estimate_seconds(n, s, seconds_per_step, measured_size)
-                                    for n, s in work)) / 60 + LESSON_FIXED_MINUTES.get(lesson, 0.0)
-            for lesson, work in LESSON_WORK.items()}
+                                    for n, s in work[lesson])) / 60 + fixed.get(lesson, 0.0)
+            for lesson in work}
+
+
+def lesson_estimate(lesson: str, seconds_per_step: float | None = None,
+                    fixed_minutes: float | None = None) -> str:
+    """The line a lesson's setup cell prints, e.g. ``"one step at 128 px: 0.120 s here -> lesson
+    05's runs: ~11 min in full mode (the estimate nst-course doctor prints too)"``.
+
+    ``lesson``: its number (``"05"``); ``seconds_per_step`` at :data:`TIMED_SIZE` (default
+    :func:`measured_step`); the mode is the running one (:func:`estimate_mode`);
+    ``fixed_minutes`` replaces the lesson's time budget (lesson 09's ``MINUTES``).
+    """
+    sec = measured_step() if seconds_per_step is None else seconds_per_step
+    mode = estimate_mode()
+    name = next((n for n in LESSON_WORK if n[:2] == lesson), None)
+    if name is None:
+        raise ValueError(f"no lesson {lesson!r} in budget.LESSON_WORK; give its number, e.g. '05'.")
+    minutes = lesson_minutes(sec, TIMED_SIZE, mode=mode)[name]
+    if fixed_minutes is not None:
+        fixed = (LESSON_FIXED_MINUTES if mode == "full" else DEMO_FIXED_MINUTES).get(name, 0.0)
+        minutes += fixed_minutes - fixed
+    return (f"one step at {TIMED_SIZE} px: {sec:.3f} s here -> lesson {lesson}'s runs: "
+            f"{format_minutes(minutes)} in {mode} mode (the estimate nst-course doctor prints too)")
 
 
 def format_minutes(minutes: float) -> str:

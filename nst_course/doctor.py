@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import torch
 
-from .budget import estimate_bytes, estimate_seconds, format_minutes, lesson_minutes, time_step
+from .budget import (
+    TIMED_SIZE,
+    estimate_bytes,
+    estimate_mode,
+    estimate_seconds,
+    format_minutes,
+    lesson_minutes,
+    measured_step,
+    time_step,
+)
 from .config import get_device, get_dtype
 from .stages import schedule_sizes
 from .weights import VGG19_GATYS, bundled
@@ -15,13 +24,15 @@ from .weights import VGG19_GATYS, bundled
 REPORT_SIZES = (256, 512, 1024)
 
 
-def diagnose(size: int = 128, seconds_per_step: float | None = None) -> tuple[str, bool]:
+def diagnose(size: int = TIMED_SIZE, seconds_per_step: float | None = None) -> tuple[str, bool]:
     """``(report, ok)``: a few lines (weights, device, torch, a timed step and estimates at
     :data:`REPORT_SIZES`) and whether everything needed is in place (False: the weights are
     missing or fail their check; the report says why).
 
     ``seconds_per_step``: a step already measured at ``size`` (lesson 00 measures once and
-    reuses it, so every estimate it prints agrees); ``None`` measures one here.
+    reuses it, so every estimate it prints agrees); ``None``: :func:`~nst_course.budget.measured_step`,
+    the one measurement every lesson's setup cell prices with too. The lesson line prices the
+    running mode (demo mode: demo mode's work).
     """
     lines = []
     try:
@@ -37,7 +48,10 @@ def diagnose(size: int = 128, seconds_per_step: float | None = None) -> tuple[st
                      "~2x faster than float32; precision='float32' turns it off)")
     else:
         lines.append("precision: convolutions in float32 (no native bfloat16 here)")
-    t = time_step(size, device=device) if seconds_per_step is None else seconds_per_step
+    if seconds_per_step is not None:
+        t = seconds_per_step
+    else:
+        t = measured_step(device) if size == TIMED_SIZE else time_step(size, device=device)
     lines.append(f"one step at {size}x{size}: {t:.3f} s")
     for s in REPORT_SIZES:
         per = estimate_seconds(1, s, t, size)
@@ -48,11 +62,12 @@ def diagnose(size: int = 128, seconds_per_step: float | None = None) -> tuple[st
                      f"stylize's 300 steps, {how} ~ {total / 60:.1f} min "
                      f"(schedule='coarse-to-fine' ~ {coarse / 60:.1f} min), "
                      f"~{estimate_bytes(s, s) / 1e9:.1f} GB of memory")
-    lines.append("lessons in full mode: " + ", ".join(
-        f"{name[:2]} {format_minutes(m)}" for name, m in lesson_minutes(t, size).items()))
+    mode = estimate_mode()
+    lines.append(f"lessons in {mode} mode: " + ", ".join(
+        f"{name[:2]} {format_minutes(m)}" for name, m in lesson_minutes(t, size, mode=mode).items()))
     return "\n".join(lines), True
 
 
-def report(size: int = 128, seconds_per_step: float | None = None) -> str:
+def report(size: int = TIMED_SIZE, seconds_per_step: float | None = None) -> str:
     """The text of :func:`diagnose` (what lesson 00 prints)."""
     return diagnose(size, seconds_per_step)[0]

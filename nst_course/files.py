@@ -28,7 +28,21 @@ from pathlib import Path
 
 
 class OutputError(OSError):
-    """An output path that cannot be written; the message is one sentence for the user."""
+    """An output path that cannot be written; the message is one sentence for the user
+    (``reason``: its short cause, e.g. ``"No space left on device"``, where there is one)."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason
+
+
+def why(e: OSError) -> str:
+    """The short cause of a failed write, e.g. ``"No space left on device"``."""
+    return getattr(e, "reason", None) or e.strerror or str(e)
+
+
+def _cannot_write(path: Path, e: OSError) -> OutputError:
+    return OutputError(f"could not write {path} ({why(e)}).", why(e))
 
 
 def check_writable(path, force: bool = False) -> Path:
@@ -74,7 +88,12 @@ def write_atomic(path, write, overwrite: bool = False) -> Path:
     path = Path(path).expanduser()
     if _taken(path) and not overwrite:
         raise FileExistsError(f"{path} exists already; choose another name or add --force.")
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
+    if path.exists() and not path.is_file() and not path.is_dir():  # replacing a pipe or a device
+        raise OutputError(f"{path} is not a regular file (a pipe, device or socket); choose another name.")
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
+    except OSError as e:  # a read-only or full folder: its name, not the temporary file's
+        raise _cannot_write(path, e) from None
     os.close(fd)
     tmp = Path(tmp_name)
     os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp's 0600 would survive the rename
@@ -85,6 +104,10 @@ def write_atomic(path, write, overwrite: bool = False) -> Path:
             os.replace(tmp, path)  # atomic on POSIX and Windows
         else:
             _link_new(tmp, path)
+    except OSError as e:  # a full disk, a vanished folder: name the user's file, not the temporary one
+        if isinstance(e, FileExistsError | OutputError):
+            raise
+        raise _cannot_write(path, e) from None
     finally:
         tmp.unlink(missing_ok=True)
     _fsync_folder(path.parent)
@@ -166,7 +189,7 @@ def save_or_fallback(save, path, overwrite: bool = False) -> tuple[Path, str | N
         reason = f"{path} appeared during the run and was kept, not replaced"
         candidates = [free_name(path)]
     except OSError as e:
-        reason = f"could not write {path} ({e.strerror or e})"
+        reason = f"could not write {path} ({why(e)})"
         candidates = []
     candidates.append(free_name(Path(tempfile.gettempdir()) / path.name))
     for other in candidates:

@@ -69,7 +69,21 @@ def load_image(source, size: int | None = None) -> torch.Tensor:
         return resize(as_image_tensor(source, "image", min_side=1, allow_batch=True), size)
     if isinstance(source, Image.Image):
         return _sized(_to_rgb(source, "image"), size, "image")
+    if isinstance(source, np.ndarray):  # (H, W) or (H, W, 3) as PIL and matplotlib hold pictures
+        if not (source.ndim == 2 or (source.ndim == 3 and source.shape[-1] in (1, 3))):
+            raise ImageError(f"an image array is (H, W) or (H, W, 3), not shape {source.shape}.")
+        arr = torch.from_numpy(np.ascontiguousarray(source))
+        return load_image(arr.unsqueeze(0) if arr.dim() == 2 else arr.permute(2, 0, 1), size)
+    if isinstance(source, bytes | bytearray | memoryview):  # the file's contents, e.g. an upload
+        return _sized(_open_bytes(bytes(source)), size, "the image data")
+    if not isinstance(source, str | os.PathLike):
+        raise ImageError(f"an image is a path, URL, sample name, PIL image, tensor, array or bytes, "
+                         f"not {type(source).__name__}.")
     name = str(source)
+    if name[:7].lower() == "file://":  # a file:// URL names a local file
+        from urllib.parse import unquote, urlparse
+
+        return _sized(open_image(Path(unquote(urlparse(name).path)), name=name), size, name)
     if _is_url(name):
         img = open_image(fetch_url(name), name=name)
     elif samples.is_sample(name):
@@ -77,6 +91,18 @@ def load_image(source, size: int | None = None) -> torch.Tensor:
     else:
         img = open_image(Path(name).expanduser())
     return _sized(img, size, name)
+
+
+def _open_bytes(data: bytes) -> Image.Image:
+    """An image from a file's contents, with :func:`open_image`'s checks and messages."""
+    import tempfile
+
+    if not data:
+        raise ImageError("the image data is empty (0 bytes).")
+    with tempfile.TemporaryDirectory(prefix="nst-bytes-") as folder:
+        path = Path(folder) / "image"
+        path.write_bytes(data)
+        return open_image(path, name=f"the image data ({len(data)} bytes)")
 
 
 def _is_url(name: str) -> bool:
@@ -204,6 +230,15 @@ def open_image(path, name: str | None = None) -> Image.Image:
     """
     path = Path(path)
     name = name or str(path)
+    if any(ord(ch) < 32 for ch in name):  # a newline or tab in a name: shown, not printed
+        name = repr(name)
+    try:
+        path.stat()
+    except FileNotFoundError:
+        pass
+    except OSError as e:  # e.g. a name longer than the file system allows
+        shown = name if len(name) <= 60 else f"{name[:40]}...({len(name)} characters)"
+        raise ImageError(f"{shown} cannot be a file here ({e.strerror or e}); check the name.") from None
     if not path.exists():
         raise ImageError(f"{name}: no such file; check the path or use a sample name "
                          "(`nst-course samples` lists them)." + _did_you_mean(path))
@@ -231,6 +266,10 @@ def open_image(path, name: str | None = None) -> Image.Image:
         raise ImageError(f"{name} is too large to open safely (> {MAX_PIXELS / 1e6:.0f} MP); "
                          "shrink it first.") from None
     except UnidentifiedImageError:
+        if path.suffix.lower() in (".tif", ".tiff"):  # e.g. RGB float32, which PIL does not read
+            tiff = _open_tiff(path, name)
+            if tiff is not None:
+                return tiff
         raise ImageError(f"{name} is not an image file PIL can read "
                          "(use a PNG, JPEG, WebP, BMP or TIFF)." + _html_hint(path)) from None
     except ValueError as e:  # e.g. a PNG whose compressed text chunks unpack to gigabytes
@@ -242,6 +281,28 @@ def open_image(path, name: str | None = None) -> Image.Image:
     if orientation not in (None, 1):
         _note(f"{name} carries an EXIF orientation tag; rotated it upright.")
     return _to_rgb(upright, name)
+
+
+def _open_tiff(path: Path, name: str) -> Image.Image | None:
+    """A TIFF PIL cannot read (RGB float32, 16-bit RGB) through tifffile (scikit-image's reader):
+    floats in [0, 1] keep their brightness, 16-bit values are scaled to 8 bits; None if it fails."""
+    try:
+        import tifffile
+
+        arr = np.asarray(tifffile.imread(path))
+    except Exception:  # noqa: BLE001 - then it is not a TIFF we can read either
+        return None
+    if arr.ndim == 3 and arr.shape[0] in (3, 4) and arr.shape[-1] not in (3, 4):
+        arr = np.moveaxis(arr, 0, -1)  # planar (C, H, W)
+    if arr.ndim == 2:
+        arr = np.stack([arr] * 3, -1)
+    if arr.ndim != 3 or arr.shape[-1] not in (3, 4) or arr.shape[0] * arr.shape[1] > MAX_PIXELS:
+        return None
+    is_float = np.issubdtype(arr.dtype, np.floating)
+    arr = np.nan_to_num(arr[..., :3].astype(np.float64))
+    top = arr.max(initial=0.0)
+    scale = 1.0 if is_float and top <= 1.0 else 65535.0 if top > 255 else 255.0
+    return Image.fromarray((np.clip(arr / scale, 0, 1) * 255).round().astype(np.uint8))
 
 
 def _did_you_mean(path: Path) -> str:
@@ -350,6 +411,11 @@ def save_image(img: torch.Tensor, path, overwrite: bool = True) -> Path:
         raise ImageError(f"{path} is a folder; give a file name such as {path / 'result.png'}.")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists already; choose another name or pass --force.")
+    if isinstance(img, np.ndarray | Image.Image):  # as load_image reads them
+        img = load_image(img)
+    if not isinstance(img, torch.Tensor):
+        raise ImageError(f"the image to save is a tensor (1, 3, H, W), an array or a PIL image, "
+                         f"not {type(img).__name__}.")
     pil = tensor_to_pil(as_image_tensor(img, "the image to save", min_side=1))
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_atomic(path, pil.save, overwrite=overwrite)
@@ -431,6 +497,7 @@ def _download(url: str, dest: Path, deadline: float, timeout: float) -> None:
                          "a local file.") from None
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
+        reason = getattr(reason, "strerror", None) or reason  # "Connection refused", not [Errno 111]
         raise ImageError(f"could not reach {url} ({reason}; offline?); connect once to download "
                          "it, or use a local file or a generated style such as 'swirls'.") from None
 

@@ -58,6 +58,10 @@ def gram_matrix(features: torch.Tensor, normalize: str = "chw") -> torch.Tensor:
     Returns:
         ``(N, C, C)`` (or ``(C, C)``), ``G[n, i, j] = sum_k F[n, i, k] F[n, j, k] / norm``.
     """
+    if not isinstance(features, torch.Tensor) or features.dim() not in (3, 4):
+        from .validate import tensor
+
+        tensor("gram_matrix's features", features)
     if features.dim() == 3:
         return gram_matrix(features[None], normalize)[0]
     n, c, h, w = features.shape
@@ -71,6 +75,13 @@ def content_loss(features: torch.Tensor, target: torch.Tensor, form: str = "mean
     ``form="mean"``: ``1/(NCHW) sum (F - P)^2``; ``form="gatys"``: ``1/2 sum (F - P)^2``.
     Returns a scalar.
     """
+    if not (isinstance(features, torch.Tensor) and isinstance(target, torch.Tensor)
+            and features.shape == target.shape):
+        from .validate import same_shape, tensor
+
+        tensor("content_loss's features", features, (1, 2, 3, 4))
+        tensor("content_loss's target", target, (1, 2, 3, 4))
+        same_shape("content_loss", features, target)
     diff2 = (features - target).pow(2)
     if form == "mean":
         return diff2.mean()

@@ -95,6 +95,12 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
     validate.whole("steps", steps)
     if size is not None:
         validate.image_side("size", size)
+    validate.loss_weights(content_weight, style_weight, tv_weight)
+    validate.whole("callback_every", callback_every)
+    if snapshot_every is not None:
+        validate.whole("snapshot_every", snapshot_every)
+    if isinstance(style, list | tuple) and not style:
+        raise ValueError("style is an empty list; give at least one style image.")
     device = get_device(device)
     content_img = load_image(content, source_size(content, size)).to(device)
     styles = as_list(style)
@@ -123,6 +129,9 @@ def reconstruct(target: ImageSource, layers: str | Sequence[str], *, kind: str =
     from growing sets conv1_1, conv1_1+conv2_1, ... (its style reconstructions). ``precision`` as in
     :func:`stylize`.
     """
+    validate.whole("steps", steps)
+    if size is not None:
+        validate.image_side("size", size)
     device = get_device(device)
     target_img = load_image(target, source_size(target, size)).to(device)
     layers = (layers,) if isinstance(layers, str) else tuple(layers)

@@ -151,6 +151,9 @@ def plot_history(history, keys=("content_loss", "style_loss", "total_loss"), x: 
     image) stays visible: the axis is then logarithmic above the smallest positive value
     and linear below it, down to 0.
     """
+    if isinstance(history, str | bytes) or not hasattr(history, "__iter__"):
+        raise TypeError(f"history is a list of step records (a Result's .history), not "
+                        f"{type(history).__name__}.")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
 
@@ -264,35 +267,107 @@ def readability_problems(fig, max_width: float = MAX_WIDTH, min_font: float = MI
     return problems
 
 
+_NUMBER_WORDS = "no one two three four five six seven eight nine ten eleven twelve".split()
+
+
+def _count(n: int, noun: str) -> str:
+    """``"four pictures"``, ``"one curve"``, ``"15 pictures"``."""
+    return f"{_NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else n} {noun}{'' if n == 1 else 's'}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _picture_kind(ax) -> str:
+    """What an axes with an image shows: a colour picture, a greyscale one, or a heat map."""
+    im = ax.images[0]
+    arr = np.asarray(im.get_array())
+    if arr.ndim == 3:
+        return "colour picture" if arr.shape[-1] >= 3 else "greyscale picture"
+    return "greyscale picture" if im.get_cmap().name in ("gray", "Greys", "grey", "binary") else "heat map"
+
+
+def _pictures(axes) -> str:
+    """``axes`` that each show one image: how many, of what kind, how laid out, their titles."""
+    kinds = Counter(_picture_kind(ax) for ax in axes)
+    kind = kinds.most_common(1)[0][0] if len(kinds) == 1 else "picture"
+    spans = [ax.get_subplotspec() for ax in axes]
+    if all(sp is not None for sp in spans):
+        rows, cols = len({sp.rowspan.start for sp in spans}), len({sp.colspan.start for sp in spans})
+    else:  # axes placed by hand (explorer.grid_figure): rows and columns from where they sit
+        boxes = [ax.get_position() for ax in axes]
+        rows, cols = len({round(b.y0, 2) for b in boxes}), len({round(b.x0, 2) for b in boxes})
+    n = len(axes)
+    what = _count(n, kind)
+    if n == 1:
+        arr = np.asarray(axes[0].images[0].get_array())
+        what += f" ({arr.shape[1]}x{arr.shape[0]} px)" if arr.ndim >= 2 else ""
+        xl, yl = _one_line(axes[0].get_xlabel()), _one_line(axes[0].get_ylabel())
+        if xl and yl and axes[0].axison:
+            what += f", {yl} down and {xl} across"
+    elif rows == 1:
+        what += " side by side"
+    elif cols == 1:
+        what += " one above the other"
+    else:
+        what += f" in {_count(rows, 'row')} of {_NUMBER_WORDS[cols] if cols < len(_NUMBER_WORDS) else cols}"
+    titles = list(dict.fromkeys(t for t in (_one_line(ax.get_title()) for ax in axes) if t))
+    if titles:
+        what += (", titled " if n == 1 else ", with the titles ") + "; ".join(f"'{t}'" for t in titles)
+    row_labels = list(dict.fromkeys(t for t in (_one_line(ax.get_ylabel()) for ax in axes) if t))
+    if row_labels and rows > 1:
+        what += "; the rows: " + "; ".join(f"'{t}'" for t in row_labels)
+    return what
+
+
+def _plot(ax) -> str:
+    """One axes of lines, bars or points: the kind of chart, its axes and its curves."""
+    lines = [ln for ln in ax.lines if ln.get_visible()]
+    kind = "line plot" if lines else "bar chart" if ax.patches else "scatter plot"
+    title = _one_line(ax.get_title())
+    what = f"a {kind}" + (f" '{title}'" if title else "")
+    xl, yl = _one_line(ax.get_xlabel()), _one_line(ax.get_ylabel())
+    if xl or yl:
+        scale = " (log scale)" if ax.get_yscale() in ("log", "symlog") else ""
+        what += f" of {yl or 'values'}{scale} against {xl or 'x'}"
+    legend = ax.get_legend()
+    labels = ([t.get_text() for t in legend.get_texts()] if legend is not None
+              else [ln.get_label() for ln in lines if not ln.get_label().startswith("_")])
+    if labels:
+        what += f" with {_count(len(labels), 'curve' if lines else 'series')}: " + ", ".join(labels)
+    return what
+
+
 def describe_figure(fig) -> str:
-    """A description of ``fig`` from its texts (suptitle, titles, axis labels, legend) for alt text."""
+    """Alt text for ``fig``: what it shows (how many pictures or heat maps, side by side or in a
+    grid, colour or greyscale; line plots with their axes and curves), then the texts it carries
+    (suptitle first, the tiles' titles, row labels, curve names), each said once.
+
+    E.g. ``"two colour pictures side by side, with the titles 'content: chelsea'; 'style: swirls'"``.
+    """
+    visible = [ax for ax in fig.axes if ax.get_visible() and not hasattr(ax, "_colorbar")]
+    with_images = [ax for ax in visible if ax.images]
+    plots = [ax for ax in visible if not ax.images and (ax.lines or ax.collections or ax.patches)]
     parts = []
+    if with_images:
+        parts.append(_pictures(with_images))
+    parts += [_plot(ax) for ax in plots]
+    for ax in visible:
+        for tab in ax.tables:
+            cells = tab.get_celld()
+            heads = [_one_line(cells[0, j].get_text().get_text())
+                     for j in sorted({j for _, j in cells}) if (0, j) in cells]
+            rows = len({i for i, _ in cells}) - 1
+            parts.append(f"a table of {_count(rows, 'row')} with the columns "
+                         + "; ".join(f"'{h}'" for h in heads))
     sup = getattr(fig, "_suptitle", None)
-    if sup is not None and sup.get_text().strip():
-        parts.append(sup.get_text().strip())
-    n_images = 0
-    for ax in fig.axes:
-        if not ax.get_visible():
-            continue
-        n_images += bool(ax.images)
-        bits = [ax.get_title().strip()]
-        if ax.lines or ax.collections:
-            xl, yl = ax.get_xlabel().strip(), ax.get_ylabel().strip()
-            if yl or xl:
-                bits.append(f"plot of {yl or 'values'} against {xl or 'x'}")
-        elif ax.get_ylabel().strip() and ax.images:
-            bits.append(f"row {ax.get_ylabel().strip()}")
-        legend = ax.get_legend()
-        if legend is not None:
-            bits.append("curves: " + ", ".join(t.get_text() for t in legend.get_texts()))
-        bit = "; ".join(b for b in bits if b)
-        if bit:
-            parts.append(bit)
-    if n_images > 1:
-        parts.insert(1 if sup is not None and sup.get_text().strip() else 0, f"{n_images} images")
-    text = " | ".join(" ".join(p.split()) for p in parts)
+    head = _one_line(sup.get_text()) if sup is not None else ""
+    text = "; ".join(parts)
+    if head:
+        text = f"{head}: {text}" if text else head
     text = re.sub(r"\b(\w+)(?: \1\b)+", r"\1", text)  # a title's last word repeated by the next line
-    return text[:600] or ""
+    return text[:600]
 
 
 def describe_figures() -> None:

@@ -178,6 +178,16 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
     """
     if minutes is None and steps is None:
         raise ValueError("give minutes or steps (or both: whichever runs out first)")
+    from . import validate
+
+    if minutes is not None:
+        validate.positive("minutes", minutes)
+    if steps is not None:
+        validate.whole("steps", steps)
+    validate.whole("batch_size", batch_size)
+    validate.whole("callback_every", callback_every)
+    validate.whole("seed", seed, 0)
+    validate.positive("lr", lr)
     from tqdm.auto import tqdm
 
     from .config import bars_off

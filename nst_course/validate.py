@@ -44,23 +44,31 @@ def whole(name: str, value, minimum: int = 1) -> int:
     return at_least(name, int(value), minimum)
 
 
+def _real(name: str, value) -> float:
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number, got {value!r}.")
+    return value
+
+
 def positive(name: str, value: float) -> float:
     """``value`` if it is a finite number above 0."""
-    if not (math.isfinite(value) and value > 0):
+    if not (math.isfinite(_real(name, value)) and value > 0):
         raise ValueError(f"{name} must be a number above 0, got {value}.")
     return value
 
 
 def non_negative(name: str, value: float) -> float:
     """``value`` if it is a finite number, not negative."""
-    if not (math.isfinite(value) and value >= 0):
+    if not (math.isfinite(_real(name, value)) and value >= 0):
         raise ValueError(f"{name} must be a finite number, not negative; got {value}.")
     return value
 
 
 def in_range(name: str, value: float, low: float, high: float) -> float:
     """``value`` if it is finite and ``low <= value <= high``."""
-    if not (math.isfinite(value) and low <= value <= high):
+    if not (math.isfinite(_real(name, value)) and low <= value <= high):
         raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value}.")
     return value
 
@@ -85,3 +93,34 @@ def blend_weights(weights: Sequence[float] | None, n: int, name: str = "style_bl
     if min(weights) < 0:
         raise ValueError(f"{name} {weights}: the weights must not be negative and must not all be 0.")
     return weights
+
+
+def loss_weights(content_weight: float, style_weight: float, tv_weight: float, cli: bool = False) -> None:
+    """The three loss weights of ``stylize``: finite, not negative, content and style not both 0
+    (``cli``: named as the command line's options, ``--content-weight``)."""
+    def flag(n):
+        return f"--{n.replace('_', '-')}" if cli else n
+    values = dict(content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight)
+    for n, v in values.items():
+        non_negative(flag(n), v)
+    if content_weight == 0 and style_weight == 0:
+        raise ValueError(f"{flag('content_weight')} and {flag('style_weight')} are both 0: nothing to "
+                         "optimise (the output would be the start image); make one of them positive.")
+
+
+def tensor(name: str, x, dims: Sequence[int] = (3, 4)) -> None:
+    """``x`` is a tensor of ``dims`` dimensions, e.g. a feature map ``(N, C, H, W)``."""
+    import torch
+
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{name} must be a tensor (N, C, H, W), not {type(x).__name__}.")
+    if x.dim() not in dims:
+        raise ValueError(f"{name} has shape {tuple(x.shape)}; it must have "
+                         f"{' or '.join(map(str, dims))} dimensions, e.g. (N, C, H, W).")
+
+
+def same_shape(name: str, a, b) -> None:
+    """Two tensors compared element by element (a loss) have one shape."""
+    if tuple(a.shape) != tuple(b.shape):
+        raise ValueError(f"{name}: the two feature maps have shapes {tuple(a.shape)} and "
+                         f"{tuple(b.shape)}; compare one layer's features of images of one size.")

@@ -98,7 +98,7 @@ def test_doctor_reports_weights_and_estimates(capsys):
     out = capsys.readouterr().out
     assert "sha256-verified" in out and "estimate at 512x512" in out and "s/step" in out
     assert "convolutions in bfloat16" in out or "convolutions in float32" in out
-    assert "lessons in full mode: 01 " in out and "06 ~" in out  # 01 may read "< 1 min"
+    assert "lessons in full mode: 00 " in out and "06 ~" in out  # 01 may read "< 1 min"
 
 
 def test_every_command_module_registers_itself_and_runs():

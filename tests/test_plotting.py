@@ -116,13 +116,14 @@ def test_loss_curve_keeps_a_content_loss_that_starts_at_zero():
     assert positive.get_yscale() == "log"
 
 
-def test_figures_describe_themselves_from_their_titles(runs):
+def test_figures_describe_what_they_show_then_their_titles(runs):
     text = describe_figure(show_images([_img(), _img()], ["content: chelsea", "style: swirls"]))
-    assert text == "2 images | content: chelsea | style: swirls"
+    assert text == "two colour pictures side by side, with the titles 'content: chelsea'; 'style: swirls'"
     text = describe_figure(grid_figure(runs, suptitle="more style"))
-    assert text.startswith("more style | 15 images | β = 0.1") and "conv1_1" in text
+    assert text.startswith("more style: 15 colour pictures in three rows of five, with the titles 'β = 0.1'")
+    assert "the rows: 'conv1_1" in text
     hist = plot_history([dict(step=k, content_loss=1.0, style_loss=2.0, total_loss=3.0) for k in range(3)])
-    assert describe_figure(hist.figure) == ("plot of loss against step; "
+    assert describe_figure(hist.figure) == ("a line plot of loss (log scale) against step with three "
                                             "curves: content loss, style loss, total loss")
 
 

@@ -60,10 +60,10 @@ def _lesson_00():
 def test_lesson_00_estimates_come_from_one_measured_step():
     """Every run-time estimate of lesson 00 reuses one step timed at ~128 px (so no two disagree)."""
     code, prose = _lesson_00()
-    assert len(re.findall(r"\btime_step\(", code)) == 1, "time one step, once"
-    size = re.search(r"^MEASURED\s*=\s*(\d+)", code, re.M)
-    assert size and 96 <= int(size.group(1)) <= 192, "measure at about 128 px (not the fast mode's tiny size)"
-    assert re.search(r"^sec\s*=\s*time_step\(MEASURED\)", code, re.M)
+    assert len(re.findall(r"\b(time_step|measured_step)\(", code)) == 1, "time one step, once"
+    # the step doctor and every lesson's setup cell measure (budget.TIMED_SIZE, about 128 px)
+    assert re.search(r"^MEASURED\s*=\s*TIMED_SIZE\b", code, re.M)
+    assert re.search(r"^sec\s*=\s*measured_step\(\)", code, re.M)
     calls = re.findall(r"\b(estimate_seconds|lesson_minutes)\(([^\n]*)", code)
     assert len(calls) >= 2
     for name, args in calls:

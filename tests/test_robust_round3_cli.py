@@ -116,7 +116,20 @@ def test_bench_bad_input_is_one_line(tmp_path, content, args, expected):
         (tmp_path / "b.json").write_text(content)
     r = cli(["bench", *args], tmp_path, timeout=60)
     assert r.returncode == 2
-    assert expected in one_line(r.stderr)
+    line = one_line(r.stderr)
+    assert expected in line
+    assert line.startswith("nst-course: error: "), line  # one prefix, as every other command
+
+
+def test_every_refusal_has_the_one_prefix_of_the_cli(tmp_path):
+    """bench said "nst-course bench: error:" for some refusals and "nst-course: error:" for others,
+    argparse "nst-course stylize: error:": one prefix, whichever part refuses."""
+    for args in (["bench", "--steps", "0"], ["bench", "--from-json", "none.json", "--markdown"],
+                 ["bench", "--nope"], ["stylize", "a.png", "swirls", "-o", "o.png", "--size", "abc"],
+                 ["stylize", "missing.png", "swirls", "-o", "o.png"], ["nope"]):
+        r = cli(args, tmp_path, timeout=60)
+        line = one_line(r.stderr)
+        assert r.returncode == 2 and line.startswith("nst-course: error: "), (args, line)
 
 
 def test_argparse_type_error_is_one_line(tmp_path):

@@ -134,3 +134,33 @@ def test_lessons_into_an_empty_folder_name_is_refused(tmp_path):
     r = cli(["lessons", ""], tmp_path)
     assert r.returncode == 2 and "folder name is empty" in r.stderr
     assert not list(tmp_path.glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "uint16"])
+def test_rgb_tiffs_pil_cannot_read_load_with_their_brightness(tmp_path, dtype):
+    """The sweep: an RGB float32 TIFF (tifffile, scikit-image) was 'not an image file PIL can
+    read'; round 3 had fixed only the one-channel float TIFF."""
+    import tifffile
+
+    grey = np.random.default_rng(0).random((40, 48)).astype(np.float32) * 0.5 + 0.25  # mean 0.5
+    data = np.stack([grey] * 3, -1)
+    if dtype == "uint16":
+        data = (data * 65535).astype(np.uint16)
+    tifffile.imwrite(tmp_path / "rgb.tif", data)
+    img = load_image(tmp_path / "rgb.tif")
+    assert img.shape == (1, 3, 40, 48) and abs(img.mean().item() - 0.5) < 0.01
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("x" * 300 + ".png", "(304 characters) cannot be a file here (File name too long)"),
+    ("good\n.png", "'good\\n.png': no such file"),
+    ("http://127.0.0.1:9/a.png", "(Connection refused; offline?)"),
+])
+def test_odd_names_are_one_line_without_errno(tmp_path, name, expected, monkeypatch):
+    """The sweep: a 300-character name was "OSError: [Errno 36] File name too long", a newline in
+    a name split the message over two lines, a closed port said "[Errno 111] Connection refused"."""
+    monkeypatch.setenv("NST_COURSE_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(ImageError) as e:
+        load_image(name)
+    msg = str(e.value)
+    assert expected in msg and "\n" not in msg and "Errno" not in msg, msg

@@ -435,7 +435,8 @@ def test_every_figure_has_a_description(leak_pages, which):
 
     soup = BeautifulSoup(leak_pages[which == "slides"].read_text(), "html.parser")
     alts = [img.get("alt", "") for img in soup.select(".jp-OutputArea img")]
-    assert alts == ["2 images | content: a grey square | style: a lighter one"]
+    assert alts == ["two colour pictures side by side, with the titles 'content: a grey square'; "
+                    "'style: a lighter one'"]
     assert not soup.find("img", alt=build_site.PLACEHOLDER_ALT)
 
 

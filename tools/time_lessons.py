@@ -3,9 +3,10 @@
 Each lesson is executed top to bottom with nbclient in a fresh kernel, in a temporary folder
 (whatever a lesson saves lands there and is deleted), in the mode given (``full`` by default;
 ``NST_COURSE_MODE`` reaches the kernel). Prints a markdown table: lesson, mode, seconds and
-``nst-course doctor``'s full-mode estimate (``nst_course.budget.lesson_minutes``, priced with
-one step timed here), under a caption naming date, processor and torch. ``--update-readme``
-writes it into README.md between ``<!-- lessons:begin -->`` and ``<!-- lessons:end -->``.
+``nst-course doctor``'s estimate for that mode (``nst_course.budget.lesson_minutes``, priced
+with one step timed here; demo mode: demo mode's work, other modes: full mode's), under a
+caption naming date, processor and torch. ``--update-readme`` writes it into README.md between
+``<!-- lessons:begin -->`` and ``<!-- lessons:end -->``.
 Timings are only worth publishing from a quiet machine (nothing else running).
 """
 
@@ -54,13 +55,15 @@ def lesson_name(path: Path) -> str:
         return path.stem
 
 
-def estimates(step_seconds: float | None = None, size: int = 128) -> dict[str, float]:
-    """``{"02": minutes, ...}``: doctor's full-mode estimate per lesson number."""
+def estimates(step_seconds: float | None = None, size: int = 128, mode: str = "full") -> dict[str, float]:
+    """``{"02": minutes, ...}``: doctor's estimate per lesson number (``mode``: "demo" prices demo
+    mode's work, anything else full mode's)."""
     from nst_course import budget
 
     if step_seconds is None:
         step_seconds = budget.time_step(size)
-    return {name[:2]: m for name, m in budget.lesson_minutes(step_seconds, size).items()}
+    priced = "demo" if mode == "demo" else "full"
+    return {name[:2]: m for name, m in budget.lesson_minutes(step_seconds, size, mode=priced).items()}
 
 
 def markdown(results: list[dict], mode: str, command: str) -> str:
@@ -78,7 +81,8 @@ def markdown(results: list[dict], mode: str, command: str) -> str:
     lines = [f"Measured {time.strftime('%Y-%m-%d')} on {processor()}, {torch.get_num_threads()} threads, "
              f"torch {torch.__version__}: `{command}` (each lesson once, top to bottom, in a fresh kernel; "
              f"{total / 60:.1f} min in all{without}).", "",
-             "| lesson | mode | seconds | doctor's estimate (full mode) |", "|---|---|---|---|"]
+             f"| lesson | mode | seconds | doctor's estimate ({'demo' if mode == 'demo' else 'full'} mode) |",
+             "|---|---|---|---|"]
     for r in results:
         est = r.get("estimate")
         secs = f"{r['seconds']:.0f}" + (f" (failed: {r['error']})" if r["error"] else "")
@@ -102,7 +106,7 @@ def main(argv=None) -> int:
     if a.update_readme:  # its markers are there before an hour of lessons
         between_markers(Path(a.update_readme).read_text(encoding="utf-8"), "lessons")
     paths = a.notebooks or L.lessons()
-    est = estimates(a.step_seconds)
+    est = estimates(a.step_seconds, mode=a.mode)
     results = []
     for path in paths:
         seconds, error = run_lesson(path, a.mode, a.timeout, a.keep)

@@ -51,7 +51,7 @@ __all__ = ["ASPECT", "IMPLS", "MARKERS", "SWEEP_PAIRS", "SWEEP_WEIGHTS", "TABLE_
 
 
 def main(argv=None) -> int:
-    from ..cli.common import Parser
+    from ..cli.common import Parser, fail
 
     p = Parser(prog="nst-course bench", description=__doc__.split("\n")[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024], help="image widths")
@@ -80,16 +80,17 @@ def main(argv=None) -> int:
                                  "that holds the table's markers.")
             between_markers(open(a.update_readme, encoding="utf-8").read(), "sweep" if a.sweep else "bench")
     except (ValueError, OSError) as e:  # refused before the benchmark, in one line
-        print(f"nst-course bench: error: {e}", file=sys.stderr)
-        return 2
+        return fail(str(e))
     if a.sweep:
         try:
             return _main_sweep(a)
         except ValueError as e:
-            print(f"nst-course bench: error: {e}", file=sys.stderr)
-            return 2
+            return fail(str(e))
     if a.from_json:
-        res = _read_json(a.from_json, ("rows", "conv_peak_gflops", "date", "steps"), "--json")
+        try:
+            res = _read_json(a.from_json, ("rows", "conv_peak_gflops", "date", "steps"), "--json")
+        except ValueError as e:
+            return fail(str(e))
     else:
         res = run(a.sizes, a.steps, a.rounds, not a.no_memory)
     if a.markdown or a.update_readme:
@@ -97,9 +98,7 @@ def main(argv=None) -> int:
             table = markdown(res, res.get("command")
                              or "nst-course bench --sizes " + " ".join(map(str, a.sizes)))
         except (KeyError, TypeError, ValueError, AttributeError):
-            print(f"nst-course bench: error: {a.from_json} does not hold the numbers of "
-                  "`nst-course bench --json`.", file=sys.stderr)
-            return 2
+            return fail(f"{a.from_json} does not hold the numbers of `nst-course bench --json`.")
         if a.markdown:
             print(table)
         if a.update_readme:

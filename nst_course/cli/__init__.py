@@ -27,7 +27,7 @@ import sys
 import warnings
 
 from . import adain, bench, course, doctor, export, samples, serve, stylize, train, video
-from .common import Parser, show_note
+from .common import Parser, fail, show_note
 
 #: the command modules, in the order ``--help`` lists them
 COMMANDS = (stylize, samples, doctor, bench, adain, course, train, video, export, serve)
@@ -71,5 +71,4 @@ def main(argv=None) -> int:
         msg = str(e) if isinstance(e, ImageError | WeightsError | FileExistsError | ValueError
                                    | OutputError) \
             else f"{type(e).__name__}: {e}"
-        print(f"nst-course: error: {msg}", file=sys.stderr)
-        return 2
+        return fail(msg)

@@ -17,11 +17,22 @@ class Help(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+#: what starts every refusal on the command line, whichever command (``bench`` included) refuses
+ERROR = "nst-course: error:"
+
+
+def fail(message: str) -> int:
+    """Print ``nst-course: error: MESSAGE`` on stderr; return the exit status of bad input, 2."""
+    print(f"{ERROR} {message}", file=sys.stderr)
+    return 2
+
+
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line (the usage is one ``--help`` away)."""
+    """An argument parser whose errors are one line with the CLI's one prefix (the usage is one
+    ``--help`` away)."""
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        self.exit(2, f"{ERROR} {message} (see `{self.prog} --help`)\n")
 
 
 def show_note(message, category, filename, lineno, file=None, line=None):

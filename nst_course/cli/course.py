@@ -39,9 +39,11 @@ def _copy_course(folder: Path, student: bool, force: bool) -> None:
         raise ValueError(f"cannot write into {e.filename or folder}; choose a folder you can write to.") \
             from None
     except OSError as e:  # a read-only or full disk: say which folder and why, in one sentence
-        if isinstance(e, FileExistsError) or type(e).__name__ == "OutputError":
-            raise
-        raise ValueError(f"cannot write the lessons into {folder} ({e.strerror or e}); choose "
+        from ..files import OutputError, why
+
+        if isinstance(e, FileExistsError) or (isinstance(e, OutputError) and e.reason is None):
+            raise  # already a sentence about the path (a folder in a lesson's place, ...)
+        raise ValueError(f"cannot write the lessons into {folder} ({why(e)}); choose "
                          "another folder or free some space.") from None
     kept = [p.name for p in lesson_files(folder) if folder / p.name not in written]
     kind = "student copies of the lessons" if student else "lessons"

@@ -98,11 +98,7 @@ def _check_numbers(args) -> None:
     """Sizes, steps, weights and seed of ``stylize``: finite and in range, before any work."""
     validate.image_side("--size", args.size)
     validate.at_least("--steps", args.steps)
-    for name in ("content_weight", "style_weight", "tv_weight"):
-        validate.non_negative(f"--{name.replace('_', '-')}", getattr(args, name))
-    if args.content_weight == 0 and args.style_weight == 0:
-        raise ValueError("--content-weight and --style-weight are both 0: nothing to optimise "
-                         "(the output would be the start image); make one of them positive.")
+    validate.loss_weights(args.content_weight, args.style_weight, args.tv_weight, cli=True)
     if args.seed is not None and not 0 <= args.seed < 2**64:
         raise ValueError(f"--seed must be a whole number from 0 to 2**64 - 1, not {args.seed}.")
 
@@ -330,8 +326,10 @@ def _run_stylize(args, content, inputs: Inputs, **kwargs):
                 except FileExistsError as e:  # appeared during the run: keep it, go on
                     print(f"nst-course: note: {e}", file=sys.stderr)
                 except OSError as e:  # a full disk: a snapshot is not worth the run; go on
+                    from ..files import why
+
                     print(f"nst-course: note: could not write the snapshot {path} "
-                          f"({e.strerror or e}); the run goes on.", file=sys.stderr)
+                          f"({why(e)}); the run goes on.", file=sys.stderr)
 
         kwargs.update(callback=report, callback_every=math.gcd(*every))
     if args.mask is not None:  # refused with --schedule, --seed, --init (_check_neural_style)
