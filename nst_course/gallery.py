@@ -60,7 +60,7 @@ def painting_grid(runs: dict[tuple[str, str], Result], *, size: float = 2.0, sup
     styles = list(dict.fromkeys(name for _, name in runs))
     side = max(next(iter(runs.values())).image.shape[-2:])
     images = [load_image(name, side) for name in styles]
-    titles = [_title(name) + (f", size {sizes[name]:.2g}" if sizes else "") for name in styles]
+    titles = [_title(name) + (f", S(A) = {sizes[name]:.2g}" if sizes else "") for name in styles]
     for cal in calibrations:
         images += [runs[cal, name].image for name in styles]
         titles += [f"{LABELS.get(cal, cal)}: style loss {runs[cal, name].final.style_loss:.3g}"
@@ -70,8 +70,9 @@ def painting_grid(runs: dict[tuple[str, str], Result], *, size: float = 2.0, sup
 
 def _title(name: str) -> str:
     if name in PAINTINGS:
-        p = PAINTINGS[name]
-        return f"{p.title.split(' (')[0]} ({p.artist.split()[-1]})"
+        p, words = PAINTINGS[name], PAINTINGS[name].artist.split()
+        first = next(i for i in range(len(words) - 1, -1, -1) if i == 0 or not words[i - 1].islower())
+        return f"{p.title.split(' (')[0]} ({' '.join(words[first:])})"  # the surname: "van Gogh"
     return f"{name} (generated)" if name in GENERATED else name
 
 

@@ -130,3 +130,29 @@ def test_lessons_that_compare_stylize_with_the_formula_ask_for_the_papers_weight
     start = code.index(call)
     end = code.index(")\n", start)
     assert 'style_calibration="none"' in code[start:end], f"{nb}: {code[start:end]}"
+
+
+def test_the_gallery_draws_every_style_in_both_weightings_and_writes_a_small_png(tmp_path):
+    from PIL import Image
+
+    from nst_course import gallery
+    from nst_course.harness import Step
+
+    step = Step(step=1, content_loss=1.0, style_loss=0.5, tv_loss=0.0, total_loss=6.0, seconds=0.1)
+    runs = {(cal, name): optimize.Result(image=torch.rand(1, 3, 24, 32), history=[step])
+            for cal in ("none", "target") for name in ("starry_night", "swirls")}
+    fig = gallery.painting_grid(runs, sizes={"starry_night": 2.4, "swirls": 6.3})
+    titles = [" ".join(ax.get_title().split()) for ax in fig.axes]
+    assert "The Starry Night (van Gogh), S(A) = 2.4" in titles and "swirls (generated), S(A) = 6.3" in titles
+    assert sum(t.startswith("calibrated") for t in titles) == 2
+    assert sum(t.startswith("paper's weighting") for t in titles) == 2
+    path = gallery.save_small_png(fig, tmp_path / "grid.png")
+    assert Image.open(path).mode == "P"  # a palette PNG
+
+
+def test_the_readme_shows_every_bundled_painting_at_the_default():
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    assert "![The cat photo (chelsea) stylized with each of the five bundled paintings" in readme
+    assert "](docs/every_painting.png)" in readme
+    assert (root / "docs" / "every_painting.png").stat().st_size < 300_000
