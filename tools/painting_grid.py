@@ -5,7 +5,9 @@
     python tools/painting_grid.py -o /tmp/g.png --size 128 --steps 60 --generated
 
 Prints one line per run (the style's size, its calibration factor, the final losses) and writes
-an 8-bit palette PNG (``nst_course.gallery.save_small_png``).
+an 8-bit palette PNG (``nst_course.gallery.save_small_png``). With ``--generated`` (nine styles)
+the figure wraps after five tiles (``show_images``' column limit), so its rows no longer line up
+by style: read the printed table then.
 """
 
 from __future__ import annotations
