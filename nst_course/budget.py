@@ -231,7 +231,8 @@ LESSON_WORK = {
     "04 Loss weighting": [(24 * 60, 128), (3 * 100, 128), (3 * 100, 256)],
     # old 05 (1070) split at its section 6; old 06 (1370) split off its part 2 and gave 06 its
     # coarse-to-fine run (~235); estimates from the old totals, not yet re-measured per lesson
-    "05 Gatys optimization": [(450, 256)],  # main run, the three starts at 160 px, 2 x 40 s budget
+    # + every bundled painting twice (paper's weighting, calibrated): 10 x 60 steps at 160 px
+    "05 Gatys optimization": [(450, 256), (10 * 60, 160)],  # main run, the starts, 2 x 40 s budget
     "06 Resolution and regularisation": [(855, 256)],  # 512/384 px timings, coarse-to-fine, TV, seeds
     "07 Beyond Gatys": [(1000, 256)],  # colour, mask, scale, blend, AdaIN, answers
     "08 Write it yourself": [(130, 256)],  # your loop and stylize's, the answers

@@ -38,9 +38,9 @@ from .config import (
 )
 from .harness import Result, optimize_image
 from .images import as_image_tensor, load_image
-from .losses import LayerWeights, weighted_style_loss
-from .objective import Images, Objective, style_list
-from .optimize import DEFAULT_STYLE_WEIGHT, stylize
+from .losses import LayerWeights, style_size, weighted_style_loss
+from .objective import REFERENCE_STYLE_SIZE, Images, Objective, style_list
+from .optimize import DEFAULT_STYLE_CALIBRATION, DEFAULT_STYLE_WEIGHT, stylize
 from .vgg import Weights, load_vgg
 
 # RGB -> YIQ (NTSC), the colour space of Gatys et al. 2017: Y is the luminance
@@ -203,6 +203,12 @@ class MaskedObjective(Objective):
         with torch.no_grad():  # the whole style image: Objective's own (unmasked) Gram matrices
             return [Objective.representations(self, img, (), self.style_layers)[1] for img in imgs]
 
+    def calibration(self) -> float:
+        """``REFERENCE_STYLE_SIZE`` over the styles' sizes averaged with their blend weights."""
+        size = sum(b * float(style_size(t, self.style_layer_weights))
+                   for t, b in zip(self.style_targets, self.blend)) / len(self.blend)
+        return REFERENCE_STYLE_SIZE / size if size > 0 else 1.0
+
     def representations(self, img: torch.Tensor, content_layers: Sequence[str],
                         style_layers: Sequence[str]) -> tuple[dict, dict]:
         """Content features, and per style layer the list of :func:`masked_gram` (one per mask)."""
@@ -227,7 +233,8 @@ def masked_stylize(content: ImageSource, style: ImageSource | Sequence[ImageSour
                    style_layers: Sequence[str] = STYLE_LAYERS, content_weight: float = 1.0,
                    style_weight: float = DEFAULT_STYLE_WEIGHT, tv_weight: float = 0.0,
                    style_scale: float = 1.0, style_blend: Sequence[float] | None = None,
-                   style_layer_weights: LayerWeights = None, weights: Weights = "gatys",
+                   style_layer_weights: LayerWeights = None,
+                   style_calibration: str = DEFAULT_STYLE_CALIBRATION, weights: Weights = "gatys",
                    pooling: str = "max", device: Device = None, precision: Precision = "auto",
                    **optimize_kwargs) -> Result:
     """Style transfer with one style per region.
@@ -239,6 +246,8 @@ def masked_stylize(content: ImageSource, style: ImageSource | Sequence[ImageSour
             the masks add up to less than 1 the content's own pixels are kept:
             the optimised image is ``m * x + (1 - m) * content`` with ``m`` the
             sum of the masks, so style cannot leak into the rest.
+        style_calibration: as in :func:`~nst_course.stylize` (one factor for all the styles,
+            from their sizes averaged with the blend weights).
     Returns:
         :class:`~nst_course.Result`.
     """
@@ -252,7 +261,8 @@ def masked_stylize(content: ImageSource, style: ImageSource | Sequence[ImageSour
     inner = MaskedObjective(vgg, content_img, style_imgs, masks, content_layers=content_layers,
                             style_layers=style_layers, content_weight=content_weight,
                             style_weight=style_weight, tv_weight=tv_weight,
-                            style_blend=style_blend, style_layer_weights=style_layer_weights)
+                            style_blend=style_blend, style_layer_weights=style_layer_weights,
+                            style_calibration=style_calibration)
     keep = F.interpolate(sum(masks), size=content_img.shape[-2:], mode="bilinear",
                          align_corners=False).clamp(0, 1)
 

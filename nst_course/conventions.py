@@ -11,9 +11,13 @@ they divide by and how they combine layers (``L`` = number of style layers):
 ``"pytorch"``, ``"d2l"``  ``sum_l mean_{C^2 entries} (G' - A')^2``: ``4 E_l / C^2`` per layer
 ``"tensorflow"``          ``(1/L) sum_l mean (G'' - A'')^2``, ``G'' = FF^T/(HW)``: 4 x ours
 ``"keras"``               ``(1/L) sum_l sum (FF^T - SS^T)^2 / (4 * 3^2 * P^2)``, P = image pixels
+``"calibrated"``          ours x ``REFERENCE_STYLE_SIZE / style_size(A)``: how ``stylize``
+                          weighs it by default (``style_calibration="target"``)
 ========================  ========================================================
 
-(The Keras example divides by 3 channels and the *image's* pixel count, not the layer's.)
+(The Keras example divides by 3 channels and the *image's* pixel count, not the layer's;
+``"calibrated"`` by the size of the style's own Gram matrices,
+``style_size(A) = 1/4 sum_l (1/L) ||A'_l||^2``, so its ratio to ours depends on the style image.)
 The optimiser only sees ``alpha L_c + beta L_s``, so the same picture needs
 ``beta_to = beta_from * L_from / L_to``. This converts the style term only: it assumes
 the same content-loss form (a mean; the Keras example's content loss is a sum, the
@@ -31,8 +35,9 @@ from collections.abc import Mapping
 import torch
 
 from .losses import gram_matrix
+from .objective import REFERENCE_STYLE_SIZE
 
-CONVENTIONS = ("ours", "gatys", "ayala_wolters", "pytorch", "d2l", "tensorflow", "keras")
+CONVENTIONS = ("ours", "gatys", "ayala_wolters", "pytorch", "d2l", "tensorflow", "keras", "calibrated")
 # conventions whose loss is a fixed multiple of ours, as a function of the number of layers
 _CONSTANT = {"ours": lambda n: 1.0, "gatys": lambda n: 1.0,
              "ayala_wolters": lambda n: 4.0 * n, "tensorflow": lambda n: 4.0}
@@ -61,10 +66,11 @@ def style_loss_in(convention: str, features: Mapping[str, torch.Tensor],
         raise ValueError("the Keras convention divides by the image's pixel count: pass image_pixels.")
     n = len(features)
     total = torch.tensor(0.0, dtype=next(iter(features.values())).dtype)
+    size = 0.0  # "calibrated": style_size of the style's Gram matrices
     for name, f in features.items():
         s = style_features[name]
         c, m = f.shape[1], f.shape[2] * f.shape[3]
-        if convention in ("ours", "gatys"):
+        if convention in ("ours", "gatys", "calibrated"):
             raw = ((gram_matrix(f, "none") - gram_matrix(s, "none")) ** 2).sum()
             total = total + raw / (4 * c**2 * m**2) / n
         elif convention == "ayala_wolters":
@@ -76,7 +82,8 @@ def style_loss_in(convention: str, features: Mapping[str, torch.Tensor],
         else:  # keras
             raw = ((gram_matrix(f, "none") - gram_matrix(s, "none")) ** 2).sum()
             total = total + raw / (4.0 * 3**2 * image_pixels**2) / n
-    return total
+        size = size + gram_matrix(s).pow(2).sum() / 4 / n
+    return total * REFERENCE_STYLE_SIZE / size if convention == "calibrated" else total
 
 
 def convert_style_weight(value: float, from_: str, to: str,

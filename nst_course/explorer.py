@@ -88,7 +88,11 @@ def run_one(content_img: torch.Tensor, style_img: torch.Tensor, *, style_weight:
             content_weight: float = 1.0, style_layers: Sequence[str] = STYLE_LAYERS,
             style_layer_weights: LayerWeights = None, init: Init = "content", seed: int = 0,
             **kwargs) -> Run:
-    """:func:`~nst_course.stylize` without a progress bar, measured on its final image."""
+    """:func:`~nst_course.stylize` without a progress bar, measured on its final image.
+
+    With the paper's weighting (``style_calibration="none"``, unless ``kwargs`` say otherwise):
+    lesson 04's weights are the paper's, converted to its alpha/beta."""
+    kwargs.setdefault("style_calibration", "none")
     r = stylize(content_img, style_img, steps=steps, content_weight=content_weight,
                 style_weight=style_weight, style_layers=style_layers,
                 style_layer_weights=style_layer_weights, init=init, seed=seed, progress=False,

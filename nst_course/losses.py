@@ -139,6 +139,18 @@ def weighted_style_loss(grams: Mapping[str, torch.Tensor], target_grams: Mapping
                 for name, w in layer_weights.items() if w), torch.tensor(0.0))
 
 
+def style_size(target_grams: Mapping[str, torch.Tensor], layer_weights: Mapping[str, float],
+               ) -> torch.Tensor:
+    """``sum_l w_l E_l(0, A_l) = 1/4 sum_l w_l ||A_l||_F^2``: how far the style is from features
+    that are all zero, i.e. the size of its Gram matrices in the style loss's own units.
+
+    Paintings differ in it by 20x (:data:`~nst_course.objective.STYLE_CALIBRATIONS` uses it to
+    calibrate the style weight). ``target_grams`` ``{layer: (1, C, C)}``; a scalar.
+    """
+    return weighted_style_loss({name: torch.zeros_like(a) for name, a in target_grams.items()},
+                               target_grams, layer_weights)
+
+
 def style_loss(features: Mapping[str, torch.Tensor], target_grams: Mapping[str, torch.Tensor],
                layer_weights: LayerWeights = None) -> torch.Tensor:
     """``L_style = sum_l w_l E_l`` over the layers of ``target_grams``.

@@ -14,6 +14,11 @@ The targets (content features, style Gram matrices) are computed once, with the
 same steps. ``fast=True`` (default) takes the speed layer (:mod:`nst_course.speed`:
 channels_last features, the fused Gram backward, float32 Grams of bfloat16
 features); ``fast=False`` the reference functions of :mod:`nst_course.losses`.
+
+``style_calibration="target"`` (what :func:`~nst_course.stylize` uses by default; the lessons'
+objectives keep ``"none"``, the paper's weighting) multiplies the style weight by
+``REFERENCE_STYLE_SIZE / style_size(A)``: the same weight then stylizes a painting with small
+Gram matrices as strongly as one with large ones (see :data:`STYLE_CALIBRATIONS`).
 """
 
 from __future__ import annotations
@@ -29,11 +34,30 @@ from .losses import (
     content_loss,
     gram_matrix,
     per_layer_weights,
+    style_size,
     total_variation_loss,
     weighted_style_loss,
 )
 
 Images = torch.Tensor | Sequence[torch.Tensor]
+
+#: ``style_calibration`` values. ``"none"``: ``total = content_weight L_c + style_weight L_s``,
+#: the paper's weighting, as lessons 03-05 teach it. ``"target"``: ``style_weight`` is
+#: multiplied by ``REFERENCE_STYLE_SIZE / style_size(A)``, with
+#: :func:`~nst_course.losses.style_size` ``= sum_l w_l E_l(0, A_l)`` of the style's Gram targets
+#: ``A_l``: a weight means the same strength for every style (the bundled paintings' sizes
+#: differ 20x). ``L_s`` itself, and so every reported style loss, is the paper's either way.
+STYLE_CALIBRATIONS = ("none", "target")
+#: the ``style_size`` at which ``"target"`` leaves the weight as it is: The Starry Night's
+#: (2.4 at 256 px), so the course's balanced band of weights (lesson 04) keeps its meaning
+REFERENCE_STYLE_SIZE = 2.4
+
+
+def check_calibration(style_calibration: str) -> None:
+    """One sentence for a ``style_calibration`` that is not one of :data:`STYLE_CALIBRATIONS`."""
+    if style_calibration not in STYLE_CALIBRATIONS:
+        raise ValueError(f"style_calibration must be one of "
+                         f"{', '.join(map(repr, STYLE_CALIBRATIONS))}, not {style_calibration!r}")
 
 
 def style_list(style_imgs: Images, blend: Sequence[float] | None = None,
@@ -59,6 +83,8 @@ class Objective:
         style_layer_weights: ``w_l`` per style layer (default ``1/L``), see
             :func:`~nst_course.losses.per_layer_weights`.
         content_form: ``"mean"`` or ``"gatys"`` (:func:`~nst_course.losses.content_loss`).
+        style_calibration: ``"none"`` (default) or ``"target"``, see :data:`STYLE_CALIBRATIONS`;
+            the weight actually applied is :attr:`effective_style_weight`.
         fast: use :mod:`nst_course.speed` (same numbers, faster); False: the reference.
     """
 
@@ -67,8 +93,10 @@ class Objective:
                  style_layers: Sequence[str] = STYLE_LAYERS, content_weight: float = 1.0,
                  style_weight: float = 1.0, tv_weight: float = 0.0,
                  style_layer_weights: LayerWeights = None, style_blend: Sequence[float] | None = None,
-                 content_form: str = "mean", fast: bool = True):
+                 content_form: str = "mean", style_calibration: str = "none", fast: bool = True):
+        check_calibration(style_calibration)
         self.vgg, self.fast, self.content_form = vgg, fast, content_form
+        self.style_calibration = style_calibration
         self.content_weight, self.style_weight, self.tv_weight = content_weight, style_weight, tv_weight
         self.content_layers = tuple(content_layers) if content_img is not None else ()
         self.style_layers = tuple(style_layers) if style_imgs is not None else ()
@@ -78,6 +106,17 @@ class Objective:
         if content_img is not None:
             self.set_content(content_img)
         self.style_targets = self.style_targets_for(style_imgs, style_blend) if self.style_layers else {}
+        self.style_factor = self.calibration() if style_calibration == "target" else 1.0
+
+    @property
+    def effective_style_weight(self) -> float:
+        """The weight of ``L_s`` in the total: ``style_weight`` times the calibration factor."""
+        return self.style_weight * self.style_factor
+
+    def calibration(self) -> float:
+        """``REFERENCE_STYLE_SIZE / style_size(A)`` of the style targets (1 without any)."""
+        size = float(style_size(self.style_targets, self.style_layer_weights)) if self.style_targets else 0.0
+        return REFERENCE_STYLE_SIZE / size if size > 0 else 1.0
 
     # ------------------------------------------------------------ targets, computed once
 
@@ -135,10 +174,13 @@ class Objective:
     def __call__(self, img: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         content, style = self.representations(img, self.content_layers, self.style_layers)
         parts = self.losses(img, content, style)
-        total = (self.content_weight * parts["content"] + self.style_weight * parts["style"]
+        total = (self.content_weight * parts["content"] + self.effective_style_weight * parts["style"]
                  + self.tv_weight * parts["tv"])
         return total, {**parts, "total": total}
 
     def __repr__(self) -> str:
+        calibrated = (f" (calibrated to the style: x {self.effective_style_weight:.3g})"
+                      if self.style_factor != 1.0 else "")
         return (f"{type(self).__name__}(content={list(self.content_layers)} x {self.content_weight:g}, "
-                f"style={list(self.style_layers)} x {self.style_weight:g}, tv x {self.tv_weight:g})")
+                f"style={list(self.style_layers)} x {self.style_weight:g}{calibrated}, "
+                f"tv x {self.tv_weight:g})")

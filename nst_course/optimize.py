@@ -35,15 +35,18 @@ from .config import (
 from .harness import Result, Step, optimize_image
 from .images import as_image_inputs, load_image
 from .losses import LayerWeights
-from .objective import Objective
+from .objective import Objective, check_calibration
 from .stages import initial_image, run_stages, schedule_sizes
 from .vgg import Weights, load_vgg
 
-__all__ = ["DEFAULT_STEPS", "DEFAULT_STYLE_WEIGHT", "Result", "Step", "reconstruct", "stylize",
-           "synthesize_texture"]
+__all__ = ["DEFAULT_STEPS", "DEFAULT_STYLE_CALIBRATION", "DEFAULT_STYLE_WEIGHT", "Result", "Step",
+           "reconstruct", "stylize", "synthesize_texture"]
 
 #: a good picture at 256-512 px with the Gatys weights and these loss conventions
 DEFAULT_STYLE_WEIGHT = 10.0
+#: stylize's style weight is calibrated to each style's size (``Objective(style_calibration=)``):
+#: with the paper's weighting ("none") the same weight hardly stylizes some paintings
+DEFAULT_STYLE_CALIBRATION = "target"
 DEFAULT_STEPS = 300
 
 
@@ -52,6 +55,7 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
             content_layers: Sequence[str] = CONTENT_LAYERS, style_layers: Sequence[str] = STYLE_LAYERS,
             content_weight: float = 1.0, style_weight: float = DEFAULT_STYLE_WEIGHT,
             tv_weight: float = 0.0, style_layer_weights: LayerWeights = None,
+            style_calibration: str = DEFAULT_STYLE_CALIBRATION,
             style_blend: Sequence[float] | None = None, style_scale: float = 1.0,
             init: Init = "content", optimizer: str = "lbfgs", lr: float | None = None,
             weights: Weights = "gatys", pooling: str = "max", seed: int = 0, device: Device = None,
@@ -67,6 +71,12 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
         size: long side of the content image (default: tensors as they are,
             sources at ``DEFAULT_SIZE``). The style image is resized to the
             content's long side times ``style_scale``.
+        style_calibration: ``"target"`` (default): ``style_weight`` is multiplied by
+            ``REFERENCE_STYLE_SIZE / style_size`` of the style's Gram matrices, so every
+            painting is stylized about as strongly as The Starry Night at the same weight;
+            ``"none"``: the paper's weighting, as lessons 03-05 teach it (and lesson 04's
+            weights, the paper's alpha/beta). The reported losses are the paper's either way
+            (:data:`~nst_course.objective.STYLE_CALIBRATIONS`).
         init: ``"content"``, ``"noise"`` (white noise, as in the paper),
             ``"style"`` or a tensor ``(1, 3, H, W)``.
         optimizer: ``"lbfgs"`` or ``"adam"``; ``lr`` overrides its step size. Either
@@ -93,6 +103,7 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
     """
     content, style, init = as_image_inputs(content, style, init)  # one clear ValueError each
     validate.whole("steps", steps)
+    check_calibration(style_calibration)
     if size is not None:
         validate.image_side("size", size)
     validate.loss_weights(content_weight, style_weight, tv_weight)
@@ -112,7 +123,7 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
         objective_kwargs=dict(content_layers=content_layers, style_layers=style_layers,
                               content_weight=content_weight, style_weight=style_weight,
                               tv_weight=tv_weight, style_layer_weights=style_layer_weights,
-                              style_blend=style_blend),
+                              style_blend=style_blend, style_calibration=style_calibration),
         optimizer=optimizer, lr=lr, callback=callback, callback_every=callback_every,
         snapshot_every=snapshot_every, progress=progress)
 

@@ -26,7 +26,7 @@ NAMED_SCHEDULES = ("auto", "coarse-to-fine", "single")
 
 def add_parser(sub) -> None:
     from ..config import DEFAULT_SIZE
-    from ..optimize import DEFAULT_STEPS, DEFAULT_STYLE_WEIGHT
+    from ..optimize import DEFAULT_STEPS, DEFAULT_STYLE_CALIBRATION, DEFAULT_STYLE_WEIGHT
 
     s = sub.add_parser("stylize", help="paint CONTENT in the style of STYLE (Gatys et al.)",
                        formatter_class=Help)
@@ -40,7 +40,12 @@ def add_parser(sub) -> None:
     s.add_argument("--seed", type=int, default=None, help="random seed of a noise start (default 0)")
     s.add_argument("--content-weight", type=float, default=1.0, help="weight of the content loss")
     s.add_argument("--style-weight", type=float, default=DEFAULT_STYLE_WEIGHT,
-                   help="weight of the style loss (the losses are normalised: lesson 04)")
+                   help="weight of the style loss (the losses are normalised: lesson 04), "
+                        "calibrated to each style, see --style-calibration")
+    s.add_argument("--style-calibration", choices=["target", "none"], default=DEFAULT_STYLE_CALIBRATION,
+                   help="target: the weight is scaled by the size of the style's Gram matrices, so "
+                        "every painting is stylized about as strongly as The Starry Night; none: "
+                        "the paper's weighting (lessons 03-05)")
     s.add_argument("--tv-weight", type=float, default=0.0, help="weight of the total-variation loss")
     s.add_argument("--init", choices=["content", "noise", "random", "style"], default="content",
                    help="starting image (random = noise, neural-style's name); see also --init-image")
@@ -78,7 +83,8 @@ def run(args) -> int:
     with warnings.catch_warnings(record=True) as notes:  # shown after the progress bar is closed
         warnings.simplefilter("ignore", DeprecationWarning)
         result = _run_stylize(args, content, inputs, steps=args.steps, content_weight=args.content_weight,
-                              style_weight=args.style_weight, tv_weight=args.tv_weight, init=args.init,
+                              style_weight=args.style_weight, style_calibration=args.style_calibration,
+                              tv_weight=args.tv_weight, init=args.init,
                               optimizer=args.optimizer, weights=args.weights, pooling=args.pooling,
                               seed=args.seed or 0, device=args.device, precision=args.precision,
                               progress=True)
