@@ -42,8 +42,9 @@ def add_parser(sub) -> None:
     s.add_argument("--style-weight", type=float, default=DEFAULT_STYLE_WEIGHT,
                    help="weight of the style loss (the losses are normalised: lesson 04)")
     s.add_argument("--tv-weight", type=float, default=0.0, help="weight of the total-variation loss")
-    s.add_argument("--init", choices=["content", "noise", "random", "style"], default="content",
-                   help="starting image (random = noise, neural-style's name); see also --init-image")
+    s.add_argument("--init", choices=["content", "noise", "random", "style", "adain"], default="content",
+                   help="starting image (random = noise, neural-style's name; adain = AdaIN's picture, "
+                        "which --schedule auto starts from at 512 px and more); see also --init-image")
     s.add_argument("--optimizer", choices=["lbfgs", "adam"], default="lbfgs", help="optimiser")
     s.add_argument("--weights", choices=["gatys", "torchvision", "random"], default="gatys",
                    help="VGG19 weights: Gatys' normalised (bundled), ImageNet, or untrained")
@@ -91,7 +92,7 @@ def run(args) -> int:
         print(f"nst-course: error: {problem}", file=sys.stderr)
         return 1
     print(f"Wrote {where} ({result.seconds:.1f} s, {result.stopped})", file=sys.stderr)
-    return 0 if result.stopped in ("done", "interrupted") else 1
+    return 0 if result.stopped in ("done", "flat", "interrupted") else 1
 
 
 def _check_numbers(args) -> None:
