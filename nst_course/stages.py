@@ -35,11 +35,11 @@ def schedule_sizes(schedule: Schedule, long_side: int, steps: int) -> list[tuple
     """``[(long side, steps), ...]`` of the stages :func:`~nst_course.stylize` runs for ``schedule``.
 
     ``"coarse-to-fine"``: a third of the steps at 1/4 of ``long_side``, a third at 1/2, the rest
-    at full size. ``"single"`` (or None): every step at ``long_side``. ``"auto"``: the schedule
-    measured to pay, which is single-scale at every size today: ``nst-course bench --sweep``
-    (the README's sweep table) found coarse-to-fine ending with higher full-size losses than
-    single-scale after the same 300 steps, at every style weight tried. Or increasing long
-    sides ending at ``long_side`` (steps split evenly)."""
+    at full size. ``"single"`` (or None): every step at ``long_side``. ``"auto"``: every step at
+    ``long_side`` too: ``nst-course bench --sweep`` found coarse-to-fine ending with higher
+    full-size losses than single-scale after the same 300 steps, at every style weight tried;
+    what ``"auto"`` changes instead (the start and the number of steps) is :func:`auto_plan`'s.
+    Or increasing long sides ending at ``long_side`` (steps split evenly)."""
     if schedule in ("auto", "single", None):
         return [(long_side, steps)]
     if schedule == "coarse-to-fine":

@@ -93,3 +93,18 @@ def test_init_adain_is_adains_picture_at_the_contents_size():
     start = stages.initial_image("adain", content, style)
     assert start.shape == content.shape and 0 <= start.min() and start.max() <= 1
     assert not torch.allclose(start, content)
+
+
+def test_the_cli_says_and_prices_what_auto_runs():
+    from types import SimpleNamespace
+
+    from nst_course.cli.stylize import _plan, _steps_said
+
+    args = SimpleNamespace(init_image=None, mask=None, schedule="auto", style="swirls", steps=300,
+                           init="content", optimizer="lbfgs", style_weight=10.0)
+    assert _plan(args, 384, 512).steps == round(WARM_SHARE * 300)
+    assert _steps_said(args, 384, 512).startswith("90 steps at most from AdaIN's picture")
+    assert _steps_said(args, 192, 256) == "300 steps"
+    for change in ({"schedule": "single"}, {"init_image": "chelsea"}, {"mask": "m.png"},
+                   {"style": "swirls,waves"}, {"init": "noise"}):
+        assert _plan(SimpleNamespace(**{**vars(args), **change}), 384, 512).init != "adain", change

@@ -74,7 +74,7 @@ def run(args) -> int:
     h, w = content.shape[-2:]
     estimate = _check_budget(args, h, w)  # before loading the styles at the content's size
     inputs = _load_inputs(args, content)
-    print(f"Stylizing {args.content} ({w}x{h}) with {args.style}: {args.steps} steps, {estimate}",
+    print(f"Stylizing {args.content} ({w}x{h}) with {args.style}: {_steps_said(args, h, w)}, {estimate}",
           file=sys.stderr)
     with warnings.catch_warnings(record=True) as notes:  # shown after the progress bar is closed
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -108,6 +108,23 @@ def _check_numbers(args) -> None:
         raise ValueError(f"--seed must be a whole number from 0 to 2**64 - 1, not {args.seed}.")
 
 
+def _plan(args, height: int, width: int):
+    """What ``--schedule auto`` does with these options (:func:`~nst_course.stages.auto_plan`)."""
+    from ..stages import auto_plan
+
+    schedule = "single" if args.init_image is not None or args.mask is not None else _schedule(args)
+    n_styles = len(split(args.style, "style"))
+    return auto_plan(schedule, max(height, width), args.steps, init=args.init,
+                     optimizer=args.optimizer, style_weight=args.style_weight, n_styles=n_styles)
+
+
+def _steps_said(args, height: int, width: int) -> str:
+    plan = _plan(args, height, width)
+    if plan.init == "adain" and args.init != "adain":
+        return f"{plan.steps} steps at most from AdaIN's picture (--schedule auto; single: {args.steps})"
+    return f"{args.steps} steps"
+
+
 def _check_budget(args, height: int, width: int) -> str:
     """Refuse a run that cannot fit in memory or would take over an hour (without
     --allow-long-run), and one whose coarse-to-fine stages are too thin; return the estimate."""
@@ -125,7 +142,8 @@ def _check_budget(args, height: int, width: int) -> str:
                          f"stage would be {round(short_side * first / long_side)} px high); add "
                          "--schedule single, or use a larger --size.")
     memory = budget.check_memory(height, width, args.device)
-    seconds = budget.check_time(height, width, args.steps, schedule=schedule, device=args.device,
+    steps = _plan(args, height, width).steps  # fewer where --schedule auto starts from AdaIN
+    seconds = budget.check_time(height, width, steps, schedule=schedule, device=args.device,
                                 weights=args.weights, allow_long=args.allow_long_run)
     return f"estimated {budget.describe(seconds, memory)}"
 
