@@ -74,13 +74,12 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
             way one step is one loss evaluation (see the module docstring).
         callback: ``callback(step_record, image)`` every ``callback_every`` steps;
             returning True stops the run.
-        schedule: ``"single"``: every step at full size from ``init``. ``"auto"`` (default):
-            the same, except for an L-BFGS run of one style from the photo at 512 px or more
-            and a style weight of 10 ... 4000, which starts from AdaIN's picture
-            (``init="adain"``) and runs 30 % of ``steps``, fewer once the loss is flat
-            (:func:`~nst_course.stages.auto_plan`; ``stopped="flat"``): where the README's sweep
-            measured it within 5 % of the total loss of ``steps`` steps from the photo in at
-            most 35 % of their time. ``"coarse-to-fine"``:
+        schedule: ``"auto"`` (default) or ``"single"``: every step at full size from ``init``
+            (``"auto"`` may start from AdaIN where a sweep measured that to pay:
+            :func:`~nst_course.stages.auto_plan`; no size yet). ``"adain"``: from AdaIN's
+            picture (``init="adain"``), 30 % of ``steps``, fewer once the loss is flat
+            (``stopped="flat"``); the README's sweep compares it with ``"single"``.
+            ``"coarse-to-fine"``:
             a third of the steps at 1/4 size, a third at 1/2, a third at full size, each
             stage starting from the previous result upsampled with the photo's fine detail
             added back (:func:`~nst_course.stages.upsample_stage`): 44 % of the pixels of ``"single"``, a

@@ -40,15 +40,15 @@ def schedule_sizes(schedule: Schedule, long_side: int, steps: int) -> list[tuple
     full-size losses than single-scale after the same 300 steps, at every style weight tried;
     what ``"auto"`` changes instead (the start and the number of steps) is :func:`auto_plan`'s.
     Or increasing long sides ending at ``long_side`` (steps split evenly)."""
-    if schedule in ("auto", "single", None):
+    if schedule in ("auto", "single", "adain", None):
         return [(long_side, steps)]
     if schedule == "coarse-to-fine":
         if steps < 3:
             raise ValueError(f"coarse-to-fine needs at least 3 steps (one per size), got {steps}")
         sizes = [round(long_side / 4), round(long_side / 2), long_side]
     elif isinstance(schedule, str):
-        raise ValueError(f"schedule must be 'auto', 'coarse-to-fine', 'single' or increasing sizes, "
-                         f"not {schedule!r}")
+        raise ValueError(f"schedule must be 'auto', 'coarse-to-fine', 'single', 'adain' or increasing "
+                         f"sizes, not {schedule!r}")
     else:
         sizes = [int(s) for s in schedule]
         if not sizes or sizes != sorted(sizes) or min(sizes) < 16:
@@ -63,16 +63,19 @@ def schedule_sizes(schedule: Schedule, long_side: int, steps: int) -> list[tuple
     return list(zip(sizes, split))
 
 
-#: ``schedule="auto"`` starts from AdaIN for a long side of at least this (the size the sweep
-#: measured it at; smaller images, the lessons' among them, run single-scale from the photo)
-WARM_FROM = 512
-#: ... and for style weights in this range (those measured)
-WARM_WEIGHTS = (10.0, 4000.0)
-#: ... and runs this share of ``steps`` from there (at least :data:`WARM_MIN_STEPS`)
+#: ``schedule="adain"`` runs this share of ``steps`` from AdaIN's picture (at least
+#: :data:`WARM_MIN_STEPS`), stopping earlier once the loss is flat (:data:`AUTO_STOP`)
 WARM_SHARE = 0.3
 WARM_MIN_STEPS = 30
-#: ... stopping earlier once the loss is flat
 AUTO_STOP = StopWhenFlat(rel_tol=0.002, window=10, min_steps=WARM_MIN_STEPS)
+#: ``schedule="auto"`` runs ``"adain"``'s plan for a long side of at least this (None: never).
+#: None: the sweep has not measured it at 512 px yet (on a 2-core machine shared by a dozen
+#: runs, a 512 px row did not fit the time), and at the lessons' 256 px it would change what
+#: lessons 05-07 show; set it where ``nst-course bench --sweep --sweep-schedules adain`` at that
+#: size shows it pays (within 5 % of single-scale's total loss in <= 35 % of its time)
+WARM_FROM: int | None = None
+#: ... and for style weights in this range (those the sweep measures)
+WARM_WEIGHTS = (10.0, 4000.0)
 
 
 @dataclass(frozen=True)
@@ -87,23 +90,30 @@ class Plan:
 
 def auto_plan(schedule: Schedule, long_side: int, steps: int, *, init: Init = "content",
               optimizer: str = "lbfgs", style_weight: float = 1.0, n_styles: int = 1) -> Plan:
-    """The :class:`Plan` of a run with ``schedule``: what ``schedule="auto"`` changes.
+    """The :class:`Plan` of a run with ``schedule``: what ``"adain"`` and ``"auto"`` change.
 
-    For ``"auto"``, an L-BFGS run from the photo (``init="content"``, the default) of one style
-    at a long side of at least :data:`WARM_FROM` px and a style weight within
-    :data:`WARM_WEIGHTS` starts from AdaIN's picture instead (``init="adain"``, the cost of
-    about one step) and runs :data:`WARM_SHARE` of ``steps``, fewer once its loss is flat
-    (:data:`AUTO_STOP`). That is where ``nst-course bench --sweep`` (the README's table)
-    measured it within 5 % of the total loss of ``steps`` single-scale steps from the photo,
-    in at most 35 % of their time. Anything else (another schedule or init, Adam, a blend,
-    smaller images, weights not measured) runs as asked: ``Plan(init, steps)``."""
+    ``"adain"``: a run from the photo (``init="content"``, the default) starts from AdaIN's
+    picture instead (``init="adain"``, the cost of about one step) and runs
+    :data:`WARM_SHARE` of ``steps``, fewer once its loss is flat (:data:`AUTO_STOP`); the
+    idea is that 30 % of the steps from a picture that has the style's statistics already
+    get as low as all of them from the photo (the README's sweep measures it). Another
+    ``init`` is refused: the schedule is the start.
+
+    ``"auto"``: the same for an L-BFGS run of one style from the photo at a long side of at
+    least :data:`WARM_FROM` px and a style weight within :data:`WARM_WEIGHTS`, where
+    ``nst-course bench --sweep`` measured it to pay; anything else runs as asked:
+    ``Plan(init, steps)``."""
+    share = Plan("adain", min(steps, max(WARM_MIN_STEPS, round(WARM_SHARE * steps))), AUTO_STOP)
+    if schedule == "adain":
+        if not (isinstance(init, str) and init in ("content", "adain")):
+            raise ValueError("schedule 'adain' starts from AdaIN's picture; leave init at 'content' "
+                             "or use schedule 'single' with your init.")
+        return share
     lo, hi = WARM_WEIGHTS
-    warm = (schedule == "auto" and isinstance(init, str) and init == "content" and optimizer == "lbfgs"
-            and n_styles == 1 and long_side >= WARM_FROM and lo <= style_weight <= hi
-            and steps > WARM_MIN_STEPS)
-    if not warm:
-        return Plan(init, steps)
-    return Plan("adain", max(WARM_MIN_STEPS, round(WARM_SHARE * steps)), AUTO_STOP)
+    warm = (schedule == "auto" and WARM_FROM is not None and isinstance(init, str) and init == "content"
+            and optimizer == "lbfgs" and n_styles == 1 and long_side >= WARM_FROM
+            and lo <= style_weight <= hi and steps > WARM_MIN_STEPS)
+    return share if warm else Plan(init, steps)
 
 
 def adain_start(content_img: torch.Tensor, style_imgs: Sequence[torch.Tensor],

@@ -163,22 +163,22 @@ def test_time_to_quality_sweep_at_tiny_size(tmp_path):
 def test_start_cost_and_plan_labels():
     assert bench.start_cost("content", 512, 512) == 0
     assert 0.9 < bench.start_cost("adain", 512, 512) < 1.1  # AdaIN costs about one step
-    assert bench.plan_label("auto", 512, 300, 100.0) == "AdaIN start, 90 steps or flat"
-    assert bench.plan_label("auto", 256, 300, 100.0) == "single"
+    assert bench.plan_label("adain", 256, 300, 100.0) == "AdaIN start, 90 steps or flat"
+    assert bench.plan_label("auto", 512, 300, 100.0) == "single"  # until a sweep shows it pays
     assert bench.plan_label("coarse-to-fine", 512, 300, 100.0) == "coarse-to-fine"
 
 
 def _sweep_row(weight=10.0):
     def run(schedule, plan, steps, seconds, total, reached):
         return {"schedule": schedule, "plan": plan, "steps": steps, "stopped": "done", "seconds": seconds,
-                "full_size_steps": steps + (1 if schedule == "auto" else 0), "content": 2.0, "style": 0.09,
+                "full_size_steps": steps + (1 if schedule == "adain" else 0), "content": 2.0, "style": 0.09,
                 "total": total, "reached_step": reached, "reached_seconds": reached and seconds / 2,
                 "reached_fraction": reached and seconds / 400,
                 "reached_full_size_steps": reached and reached + 1, "checks": [], "start_cost": 0,
                 "stages": [[512, steps]]}
     return {"content": "astronaut", "style": "swirls", "style_weight": weight,
             "runs": [run("single", "single", 300, 200.0, 2.9, 150),
-                     run("auto", "AdaIN start, 90 steps or flat", 90, 60.0, 2.95, 40)]}
+                     run("adain", "AdaIN start, 90 steps or flat", 90, 60.0, 2.95, 40)]}
 
 
 def test_main_sweep_writes_its_table_into_the_readme(tmp_path, monkeypatch, capsys):
@@ -218,7 +218,7 @@ def test_sweep_table_is_rendered_again_from_its_json_files(tmp_path, capsys):
     assert table.startswith("\nMeasured 2026-12-02 on here, 1 threads, torch 2: `sweep 0`, `sweep 1` (")
     assert ("| astronaut × swirls | 10 | single | 300 | 200.0 | 100 % | 300 | 2 | 0.09 | 2.9 | 1.000 | "
             "step 150, 100.0 s (50 %), 151 full-size steps |") in table
-    assert ("|  |  | `auto`: AdaIN start, 90 steps or flat | 90 | 60.0 | 30 % | 91 | 2 | 0.09 | 2.95 | "
+    assert ("|  |  | `adain`: AdaIN start, 90 steps or flat | 90 | 60.0 | 30 % | 91 | 2 | 0.09 | 2.95 | "
             "1.017 | step 40, 30.0 s (15 %), 41 full-size steps |") in table
     assert "| astronaut × swirls | 4000 | single |" in table
     assert "step 40" in capsys.readouterr().out
@@ -243,5 +243,6 @@ def test_readme_sweep_table_says_what_auto_does_now():
     weight = None
     for cells in rows:
         weight = float(cells[1]) if cells[1] else weight
-        if cells[2].startswith("`auto`"):  # measured with what auto does now
-            assert cells[2] == f"`auto`: {bench.plan_label('auto', size, steps, weight)}"
+        for schedule in ("auto", "adain"):  # measured with what the schedule does now
+            if cells[2].startswith(f"`{schedule}`"):
+                assert cells[2] == f"`{schedule}`: {bench.plan_label(schedule, size, steps, weight)}"

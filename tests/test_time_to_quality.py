@@ -1,4 +1,5 @@
-"""schedule="auto": where it starts from AdaIN, how many steps it runs, when it stops (issue 25.1).
+"""schedule="adain" and "auto": where a run starts from AdaIN, how many steps it runs, when it
+stops (issue 25.1).
 
 None of these depend on the clock: the rule looks at losses only, the plan at the arguments.
 """
@@ -8,7 +9,7 @@ import torch
 
 from nst_course import stages, stylize
 from nst_course.harness import StopWhenFlat, optimize_image
-from nst_course.stages import AUTO_STOP, WARM_FROM, WARM_MIN_STEPS, WARM_SHARE, Plan, auto_plan
+from nst_course.stages import AUTO_STOP, WARM_MIN_STEPS, WARM_SHARE, Plan, auto_plan
 
 
 def test_stop_when_flat_compares_the_best_loss_of_the_last_window_with_the_best_before():
@@ -46,14 +47,29 @@ def test_optimize_image_stops_once_flat_and_keeps_the_best_image():
     assert optimize_image(objective, start, steps=12, progress=False).stopped == "done"
 
 
-def test_auto_plan_warm_starts_only_where_the_sweep_measured_it():
+def test_schedule_adain_runs_a_share_of_the_steps_from_adains_picture():
+    plan = auto_plan("adain", 256, 300)
+    assert plan == Plan("adain", round(WARM_SHARE * 300), AUTO_STOP)
+    assert plan.steps <= 0.35 * 300  # the goal: at most 35 % of the time (AdaIN is ~1 step)
+    assert auto_plan("adain", 64, 40).steps == WARM_MIN_STEPS and auto_plan("adain", 64, 10).steps == 10
+    assert auto_plan("adain", 64, 300, init="adain").init == "adain"
+    with pytest.raises(ValueError, match="starts from AdaIN"):
+        auto_plan("adain", 64, 300, init="noise")
+
+
+def test_auto_is_single_scale_from_the_photo_until_a_size_is_measured(monkeypatch):
+    assert stages.WARM_FROM is None  # the sweep has measured no size where it pays yet
+    for size in (128, 256, 512, 2048):
+        assert auto_plan("auto", size, 300, style_weight=100.0) == Plan("content", 300)
+
+
+def test_auto_plan_warm_starts_only_where_the_sweep_measured_it(monkeypatch):
+    monkeypatch.setattr(stages, "WARM_FROM", 512)
     warm = auto_plan("auto", 512, 300, style_weight=100.0)
-    assert warm == Plan("adain", round(WARM_SHARE * 300), AUTO_STOP)
-    assert warm.steps <= 0.35 * 300  # the goal: at most 35 % of the steps (AdaIN is ~1 step)
+    assert warm == auto_plan("adain", 512, 300)
     assert auto_plan("auto", 1024, 300, style_weight=10.0).init == "adain"
     assert auto_plan("auto", 512, 300, style_weight=4000.0).init == "adain"
-    assert auto_plan("auto", 512, 40, style_weight=100.0).steps == WARM_MIN_STEPS
-    as_asked = [auto_plan("auto", WARM_FROM - 1, 300, style_weight=100.0),  # the lessons' sizes
+    as_asked = [auto_plan("auto", 511, 300, style_weight=100.0),  # below the size measured
                 auto_plan("auto", 512, 300, style_weight=5.0),  # weights not measured
                 auto_plan("auto", 512, 300, style_weight=1e5),
                 auto_plan("auto", 512, 300, style_weight=100.0, n_styles=2),  # a blend
@@ -69,8 +85,7 @@ def test_auto_plan_warm_starts_only_where_the_sweep_measured_it():
     assert auto_plan("auto", 512, 300, init=tensor, style_weight=100.0).init is tensor
 
 
-def test_stylize_auto_runs_the_plan_from_adains_picture(monkeypatch, astronaut64, swirls64):
-    monkeypatch.setattr(stages, "WARM_FROM", 64)  # the 512 px rule, tried at 64 px
+def test_stylize_adain_runs_the_plan_from_adains_picture(monkeypatch, astronaut64, swirls64):
     seen = {}
     real = stages.adain_start
 
@@ -79,12 +94,13 @@ def test_stylize_auto_runs_the_plan_from_adains_picture(monkeypatch, astronaut64
         return seen["start"]
 
     monkeypatch.setattr(stages, "adain_start", spy)
-    r = stylize(astronaut64, swirls64, steps=200, style_weight=100.0, weights="random", progress=False)
+    r = stylize(astronaut64, swirls64, steps=200, style_weight=100.0, weights="random",
+                schedule="adain", progress=False)
     assert seen["start"].shape == astronaut64.shape
     assert r.stopped in ("done", "flat") and len(r.history) <= round(WARM_SHARE * 200)
-    single = stylize(astronaut64, swirls64, steps=3, style_weight=100.0, weights="random",
-                     schedule="single", progress=False)
-    assert len(single.history) == 3 and single.stopped == "done"
+    seen.clear()
+    single = stylize(astronaut64, swirls64, steps=3, style_weight=100.0, weights="random", progress=False)
+    assert len(single.history) == 3 and single.stopped == "done" and not seen  # auto, 64 px: the photo
 
 
 def test_init_adain_is_adains_picture_at_the_contents_size():
@@ -95,13 +111,16 @@ def test_init_adain_is_adains_picture_at_the_contents_size():
     assert not torch.allclose(start, content)
 
 
-def test_the_cli_says_and_prices_what_auto_runs():
+def test_the_cli_says_and_prices_what_auto_runs(monkeypatch):
     from types import SimpleNamespace
 
     from nst_course.cli.stylize import _plan, _steps_said
 
     args = SimpleNamespace(init_image=None, mask=None, schedule="auto", style="swirls", steps=300,
                            init="content", optimizer="lbfgs", style_weight=10.0)
+    assert _steps_said(args, 384, 512) == "300 steps"  # WARM_FROM None: auto is single-scale
+    assert _plan(SimpleNamespace(**{**vars(args), "schedule": "adain"}), 192, 256).steps == 90
+    monkeypatch.setattr(stages, "WARM_FROM", 512)
     assert _plan(args, 384, 512).steps == round(WARM_SHARE * 300)
     assert _steps_said(args, 384, 512).startswith("90 steps at most from AdaIN's picture")
     assert _steps_said(args, 192, 256) == "300 steps"

@@ -15,7 +15,7 @@ from ..vgg import load_vgg
 SWEEP_PAIRS = (("astronaut", "swirls"), ("chelsea", "waves"))
 SWEEP_WEIGHTS = (10.0, 100.0, 1000.0, 4000.0)
 #: the runs measured against single-scale from the photo (``--sweep-schedules``)
-SWEEP_SCHEDULES = ("auto",)
+SWEEP_SCHEDULES = ("adain",)
 #: "as good as single-scale": a float32 total loss at most this times single-scale's final one
 QUALITY = 1.05
 #: the float32 total loss is measured every this many steps (and on the final image)
@@ -63,7 +63,8 @@ def time_to_quality_sweep(pairs=SWEEP_PAIRS, style_weights=SWEEP_WEIGHTS, size: 
                           steps: int = 300, schedules=SWEEP_SCHEDULES, weights: str = "gatys",
                           out=print, images_dir=None) -> list[dict]:
     """For each ``(content, style)`` pair and style weight: ``stylize`` single-scale from the
-    photo, then with each of ``schedules`` (default ``"auto"``), ``steps`` steps at most.
+    photo, then with each of ``schedules`` (default ``"adain"``: AdaIN start, a share of the
+    steps), ``steps`` steps at most.
 
     Every final image is measured with the same objective in float32 at full size, and so is
     each run's image every :data:`CHECK_EVERY` steps: when it first gets within
@@ -173,8 +174,8 @@ def sweep_lines(rows: list[dict], size: int, steps: int) -> list[str]:
                        f"({100 * run['reached_fraction']:.0f} %), "
                        f"{run['reached_full_size_steps']:.0f} full-size steps"
                        if run["reached_step"] else "never")
-            name = ("single" if k == 0 else f"`{run['schedule']}`: {run['plan']}" if run["schedule"] == "auto"
-                    else f"`{run['schedule']}`")
+            name = ("single" if k == 0 else f"`{run['schedule']}`: {run['plan']}"
+                    if run["schedule"] in ("auto", "adain") else f"`{run['schedule']}`")
             pair = f"{row['content']} × {row['style']} | {row['style_weight']:g}" if k == 0 else " | "
             lines.append(f"| {pair} | {name} | {run['steps']} | {run['seconds']:.1f} | "
                          f"{100 * run['seconds'] / single['seconds']:.0f} % | "

@@ -21,7 +21,7 @@ from .. import validate
 from .common import Help, numbers, show_note, split
 
 #: the schedules ``--schedule`` takes by name (else comma-separated sizes)
-NAMED_SCHEDULES = ("auto", "coarse-to-fine", "single")
+NAMED_SCHEDULES = ("auto", "coarse-to-fine", "single", "adain")
 
 
 def add_parser(sub) -> None:
@@ -43,8 +43,8 @@ def add_parser(sub) -> None:
                    help="weight of the style loss (the losses are normalised: lesson 04)")
     s.add_argument("--tv-weight", type=float, default=0.0, help="weight of the total-variation loss")
     s.add_argument("--init", choices=["content", "noise", "random", "style", "adain"], default="content",
-                   help="starting image (random = noise, neural-style's name; adain = AdaIN's picture, "
-                        "which --schedule auto starts from at 512 px and more); see also --init-image")
+                   help="starting image (random = noise, neural-style's name; adain = AdaIN's "
+                        "picture, lesson 07); see also --init-image and --schedule adain")
     s.add_argument("--optimizer", choices=["lbfgs", "adam"], default="lbfgs", help="optimiser")
     s.add_argument("--weights", choices=["gatys", "torchvision", "random"], default="gatys",
                    help="VGG19 weights: Gatys' normalised (bundled), ImageNet, or untrained")
@@ -178,7 +178,9 @@ def _neural_style_options(s: argparse.ArgumentParser) -> None:
     g.add_argument("--schedule", default="auto",
                    help="'auto' or 'single' (all steps at --size: reaches the lowest losses), "
                         "'coarse-to-fine' (a third of the steps at 1/4, 1/2 and full size: 44 %% "
-                        "of the time, higher losses) or comma-separated increasing sizes ending "
+                        "of the time, higher losses), 'adain' (from AdaIN's picture, 30 %% of the "
+                        "steps or fewer once the loss is flat; the README's sweep) or "
+                        "comma-separated increasing sizes ending "
                         "at --size, e.g. 128,256,512 (steps split evenly)")
     g.add_argument("--content-layers", default=",".join(CONTENT_LAYERS),
                    help="comma-separated VGG19 layers for the content loss (Gatys names)")
