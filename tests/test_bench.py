@@ -182,12 +182,13 @@ def _sweep_row(weight=10.0):
 
 
 def test_main_sweep_writes_its_table_into_the_readme(tmp_path, monkeypatch, capsys):
-    def fake_sweep(pairs, weights, size, steps, schedules, out=print, images_dir=None):
+    def fake_sweep(pairs, weights, size, steps, schedules, out=print, images_dir=None, on_row=None):
         lines = bench.sweep_lines([_sweep_row(weights[0])], size, steps)
         for line in lines:
             out(line)
         row = _sweep_row(weights[0])
         row["runs"][0]["image"] = torch.zeros(1)
+        on_row([row])  # the JSON is written after every row
         return [row]
     monkeypatch.setattr(bench, "time_to_quality_sweep", fake_sweep)
     readme, saved = tmp_path / "README.md", tmp_path / "sweep.json"

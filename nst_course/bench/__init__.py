@@ -167,23 +167,29 @@ def _main_sweep(a) -> int:
                       else " --sweep-pairs " + " ".join(a.sweep_pairs))
                    + ("" if a.sweep_schedules == list(SWEEP_SCHEDULES)
                       else " --sweep-schedules " + " ".join(a.sweep_schedules)))
-        rows = time_to_quality_sweep(pairs, a.sweep_weights, a.sweep_size, a.sweep_steps,
-                                     a.sweep_schedules, out=out, images_dir=a.sweep_images)
-        commands = f"`{command}`"
         measured = (f"{time.strftime('%Y-%m-%d')} on {processor()}, {torch.get_num_threads()} "
                     f"threads, torch {torch.__version__}")
-        rows = [{**r, "runs": [{k: v for k, v in run.items() if k != "image"} for run in r["runs"]]}
-                for r in rows]
+
+        def save(rows):  # after every row: an interrupted sweep keeps what it measured
+            if a.json:
+                from ..files import write_atomic
+
+                res = {"measured": measured, "command": command, "size": a.sweep_size,
+                       "steps": a.sweep_steps, "rows": _without_images(rows)}
+                write_atomic(a.json, lambda tmp: tmp.write_text(json.dumps(res, indent=1)), overwrite=True)
+
+        rows = time_to_quality_sweep(pairs, a.sweep_weights, a.sweep_size, a.sweep_steps,
+                                     a.sweep_schedules, out=out, images_dir=a.sweep_images, on_row=save)
+        commands = f"`{command}`"
     caption = f"Measured {measured}: {commands} ({lines[0]})."
     if a.update_readme:
         update_readme(a.update_readme, "\n".join([caption, ""] + lines[1:]), "sweep")
-    if a.json and not a.from_json:
-        from ..files import write_atomic
-
-        res = {"measured": measured, "command": command, "size": a.sweep_size, "steps": a.sweep_steps,
-               "rows": rows}
-        write_atomic(a.json, lambda tmp: tmp.write_text(json.dumps(res, indent=1)), overwrite=True)
     return 0
+
+
+def _without_images(rows: list[dict]) -> list[dict]:
+    return [{**r, "runs": [{k: v for k, v in run.items() if k != "image"} for run in r["runs"]]}
+            for r in rows]
 
 
 def _read_json(path, keys, made_by: str) -> dict:

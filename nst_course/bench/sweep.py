@@ -61,7 +61,7 @@ def plan_label(schedule, long_side: int, steps: int, style_weight: float) -> str
 
 def time_to_quality_sweep(pairs=SWEEP_PAIRS, style_weights=SWEEP_WEIGHTS, size: int = 512,
                           steps: int = 300, schedules=SWEEP_SCHEDULES, weights: str = "gatys",
-                          out=print, images_dir=None) -> list[dict]:
+                          out=print, images_dir=None, on_row=None) -> list[dict]:
     """For each ``(content, style)`` pair and style weight: ``stylize`` single-scale from the
     photo, then with each of ``schedules`` (default ``"adain"``: AdaIN start, a share of the
     steps), ``steps`` steps at most.
@@ -75,7 +75,9 @@ def time_to_quality_sweep(pairs=SWEEP_PAIRS, style_weights=SWEEP_WEIGHTS, size: 
     reached on the way. The runs of a row follow each other (compare ratios on a busy machine).
     Prints a markdown table (:func:`sweep_lines`) row by row; returns one dict per pair and
     weight: ``runs`` (single first), each with the numbers above (``images``: the pictures).
-    ``images_dir``: also save each run's picture there, ``CONTENT_STYLE_WEIGHT_SCHEDULE.png``.
+    ``images_dir``: also save each run's picture there, ``CONTENT_STYLE_WEIGHT_SCHEDULE.png``;
+    ``on_row(rows)`` is called with the rows so far after each one (e.g. to save them: an
+    interrupted sweep keeps its finished rows).
     About 4-8 minutes per row on a quiet 2-core CPU at 512 px / 300 steps
     (``nst-course bench --sweep``).
     """
@@ -103,6 +105,8 @@ def time_to_quality_sweep(pairs=SWEEP_PAIRS, style_weights=SWEEP_WEIGHTS, size: 
                 for run in row["runs"]:
                     name = f"{row['content']}_{row['style']}_{w:g}_{run['schedule']}.png"
                     save_image(run["image"], Path(images_dir) / name.replace(" ", ""))
+            if on_row is not None:
+                on_row(rows)
     return rows
 
 
