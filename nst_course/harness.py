@@ -9,7 +9,8 @@ nothing here changes a step the kernel takes:
   image and its losses agree;
 * the L-BFGS gradient scale for losses with tiny gradients (:func:`lbfgs_loss_scale`);
 * a tqdm progress bar, the user's callback, and the safety nets: a NaN or infinite
-  loss stops the run with the last good image, Ctrl-C returns the best image so far.
+  loss stops the run with the last good image, Ctrl-C returns the best image so far;
+* a stopping rule for a loss that has gone flat (:class:`StopWhenFlat`).
 
 In the spirit of pystiche's ``image_optimization`` (a loop) and ``OptimProgressBar``
 (what is reported around it).
@@ -20,7 +21,7 @@ from __future__ import annotations
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -53,7 +54,8 @@ class Result:
         history: one :class:`Step` per step (each measured on the image *before* that
             step's update).
         best: the :class:`Step` measured on ``image`` itself (see :attr:`final`).
-        stopped: ``"done"``, ``"interrupted"`` (Ctrl-C), ``"nan"`` or ``"callback"``.
+        stopped: ``"done"``, ``"interrupted"`` (Ctrl-C), ``"nan"``, ``"callback"`` or
+            ``"flat"`` (a ``stop`` rule such as :class:`StopWhenFlat` ended it).
         snapshots: ``{step: image (1, 3, h, w)}`` every ``snapshot_every`` steps (keyed
             by step also in a coarse-to-fine run, whose early images are smaller).
     """
@@ -104,6 +106,36 @@ def lbfgs_loss_scale(grad: torch.Tensor) -> float:
     return 1.0 if not norm > 0 or norm >= LBFGS_MIN_GRAD_L1 else LBFGS_MIN_GRAD_L1 / norm
 
 
+@dataclass(frozen=True)
+class StopWhenFlat:
+    """A stopping rule: ``rule(totals) -> True`` once the loss has gone flat.
+
+    ``totals`` are the total losses of the steps so far (:attr:`Step.total_loss`, one per
+    step). The rule says stop at step ``t >= min_steps`` when the best loss of the last
+    ``window`` steps is at most ``rel_tol`` (a fraction) below the best loss before them.
+    The best, not the last: L-BFGS without a line search sometimes steps up for a step or two.
+    Lesson 06's ``stop_when_flat`` exercise is the same idea with ``window`` = the callback's
+    interval and the last loss. It looks at losses only, never at the clock, so a run stops at
+    the same step on a fast and on a busy machine.
+    """
+
+    rel_tol: float
+    window: int
+    min_steps: int = 0
+
+    def __post_init__(self):
+        if not (self.rel_tol >= 0 and self.window >= 1 and self.min_steps >= 0):
+            raise ValueError(f"StopWhenFlat needs rel_tol >= 0, window >= 1 and min_steps >= 0, not "
+                             f"{self.rel_tol!r}, {self.window!r}, {self.min_steps!r}")
+
+    def __call__(self, totals: Sequence[float]) -> bool:
+        t = len(totals)
+        if t < max(self.min_steps, self.window + 1):
+            return False
+        before, now = min(totals[: t - self.window]), min(totals)
+        return before - now <= self.rel_tol * abs(before)
+
+
 class _NonFinite(Exception):
     """The loss became NaN or infinite (raised before its backward pass)."""
 
@@ -140,12 +172,15 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
                    lr: float | None = None, callback: Callback | None = None, callback_every: int = 10,
                    snapshot_every: int | None = None, progress: bool = True,
                    desc: str = "optimize", step_offset: int = 0, time_offset: float = 0.0,
-                   ) -> Result:
+                   stop: Callable[[Sequence[float]], bool] | None = None) -> Result:
     """Minimise ``objective(image)`` over the pixels of ``start`` ``(1, 3, H, W)`` for ``steps``
     steps with :func:`~nst_course.loop.optimization_loop`, recording each step.
 
     ``step_offset`` / ``time_offset`` shift the recorded ``step`` and ``seconds``
     (a later stage of a coarse-to-fine run continues the first one's history).
+    ``stop(totals)`` (e.g. :class:`StopWhenFlat`), asked after every step with the total
+    losses of this run's steps so far, ends the run early when it returns True
+    (``stopped="flat"``).
     Ctrl-C returns the best image so far (``stopped="interrupted"``); a NaN or
     infinite loss stops the run and returns the last good image (``stopped="nan"``).
     """
@@ -176,6 +211,9 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
             if callback(rec, x.detach()):
                 result.stopped = "callback"
                 return True
+        if stop is not None and stop([r.total_loss for r in result.history]):
+            result.stopped = "flat"
+            return True
         return False
 
     try:
@@ -192,7 +230,7 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
               file=sys.stderr)
     finally:
         bar.close()
-    if result.stopped in ("done", "callback") and result.history:
+    if result.stopped in ("done", "callback", "flat") and result.history:
         _measure_final(objective, x, result)
     return result
 

@@ -36,7 +36,7 @@ from .harness import Result, Step, optimize_image
 from .images import as_image_inputs, load_image
 from .losses import LayerWeights
 from .objective import Objective, check_calibration
-from .stages import initial_image, run_stages, schedule_sizes
+from .stages import auto_plan, initial_image, run_stages, schedule_sizes
 from .vgg import Weights, load_vgg
 
 __all__ = ["DEFAULT_STEPS", "DEFAULT_STYLE_CALIBRATION", "DEFAULT_STYLE_WEIGHT", "Result", "Step",
@@ -78,13 +78,17 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
             weights, the paper's alpha/beta). The reported losses are the paper's either way
             (:data:`~nst_course.objective.STYLE_CALIBRATIONS`).
         init: ``"content"``, ``"noise"`` (white noise, as in the paper),
-            ``"style"`` or a tensor ``(1, 3, H, W)``.
+            ``"style"``, ``"adain"`` (AdaIN's picture of content and style, lesson 07) or a
+            tensor ``(1, 3, H, W)``.
         optimizer: ``"lbfgs"`` or ``"adam"``; ``lr`` overrides its step size. Either
             way one step is one loss evaluation (see the module docstring).
         callback: ``callback(step_record, image)`` every ``callback_every`` steps;
             returning True stops the run.
-        schedule: ``"auto"`` (default) or ``"single"``: every step at full size (see
-            :func:`~nst_course.stages.schedule_sizes` for why ``"auto"`` is single-scale).
+        schedule: ``"auto"`` (default) or ``"single"``: every step at full size from ``init``
+            (``"auto"`` may start from AdaIN where a sweep measured that to pay:
+            :func:`~nst_course.stages.auto_plan`; no size yet). ``"adain"``: from AdaIN's
+            picture (``init="adain"``), 30 % of ``steps``, fewer once the loss is flat
+            (``stopped="flat"``); the README's sweep compares it with ``"single"``.
             ``"coarse-to-fine"``:
             a third of the steps at 1/4 size, a third at 1/2, a third at full size, each
             stage starting from the previous result upsampled with the photo's fine detail
@@ -117,9 +121,12 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
     styles = as_list(style)
     styles = [load_image(s).to(device) if not isinstance(s, torch.Tensor) else s for s in styles]
     vgg = load_vgg(weights, pooling, device=device, precision=precision)
+    long_side = max(content_img.shape[-2:])
+    plan = auto_plan(schedule, long_side, steps, init=init, optimizer=optimizer,
+                     style_weight=style_weight, n_styles=len(styles))
     return run_stages(
-        vgg, content_img, styles, schedule_sizes(schedule, max(content_img.shape[-2:]), steps),
-        init=init, seed=seed, style_scale=style_scale,
+        vgg, content_img, styles, schedule_sizes(schedule, long_side, plan.steps),
+        init=plan.init, seed=seed, style_scale=style_scale, stop=plan.stop,
         objective_kwargs=dict(content_layers=content_layers, style_layers=style_layers,
                               content_weight=content_weight, style_weight=style_weight,
                               tv_weight=tv_weight, style_layer_weights=style_layer_weights,

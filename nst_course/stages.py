@@ -3,6 +3,8 @@ stage starts, and which objective measures it (beside :mod:`nst_course.speed`: n
 changes the method, only what it costs).
 
 * :func:`schedule_sizes`: ``[(long side, steps), ...]`` for a ``schedule``;
+* :func:`auto_plan`: what ``schedule="auto"`` does: where the README's sweep measured it to
+  pay, start from AdaIN's picture and stop once the loss is flat (:data:`AUTO_STOP`);
 * :func:`initial_image` and :func:`upsample_stage`: the start of the first and of a later stage;
 * :func:`objective_class`: above :data:`TILED_ABOVE` pixels the early layers run in bands
   (:class:`~nst_course.tiled.TiledObjective`);
@@ -13,12 +15,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
 from .config import CONTENT_LAYERS, Init, Schedule
-from .harness import Result, optimize_image
+from .harness import Result, StopWhenFlat, optimize_image
 from .images import load_image, resize
 from .objective import Objective
 from .tiled import SPLIT, TiledObjective
@@ -32,20 +35,20 @@ def schedule_sizes(schedule: Schedule, long_side: int, steps: int) -> list[tuple
     """``[(long side, steps), ...]`` of the stages :func:`~nst_course.stylize` runs for ``schedule``.
 
     ``"coarse-to-fine"``: a third of the steps at 1/4 of ``long_side``, a third at 1/2, the rest
-    at full size. ``"single"`` (or None): every step at ``long_side``. ``"auto"``: the schedule
-    measured to pay, which is single-scale at every size today: ``nst-course bench --sweep``
-    (the README's sweep table) found coarse-to-fine ending with higher full-size losses than
-    single-scale after the same 300 steps, at every style weight tried. Or increasing long
-    sides ending at ``long_side`` (steps split evenly)."""
-    if schedule in ("auto", "single", None):
+    at full size. ``"single"`` (or None): every step at ``long_side``. ``"auto"``: every step at
+    ``long_side`` too: ``nst-course bench --sweep`` found coarse-to-fine ending with higher
+    full-size losses than single-scale after the same 300 steps, at every style weight tried;
+    what ``"auto"`` changes instead (the start and the number of steps) is :func:`auto_plan`'s.
+    Or increasing long sides ending at ``long_side`` (steps split evenly)."""
+    if schedule in ("auto", "single", "adain", None):
         return [(long_side, steps)]
     if schedule == "coarse-to-fine":
         if steps < 3:
             raise ValueError(f"coarse-to-fine needs at least 3 steps (one per size), got {steps}")
         sizes = [round(long_side / 4), round(long_side / 2), long_side]
     elif isinstance(schedule, str):
-        raise ValueError(f"schedule must be 'auto', 'coarse-to-fine', 'single' or increasing sizes, "
-                         f"not {schedule!r}")
+        raise ValueError(f"schedule must be 'auto', 'coarse-to-fine', 'single', 'adain' or increasing "
+                         f"sizes, not {schedule!r}")
     else:
         sizes = [int(s) for s in schedule]
         if not sizes or sizes != sorted(sizes) or min(sizes) < 16:
@@ -60,9 +63,76 @@ def schedule_sizes(schedule: Schedule, long_side: int, steps: int) -> list[tuple
     return list(zip(sizes, split))
 
 
+#: ``schedule="adain"`` runs this share of ``steps`` from AdaIN's picture (at least
+#: :data:`WARM_MIN_STEPS`), stopping earlier once the loss is flat (:data:`AUTO_STOP`)
+WARM_SHARE = 0.3
+WARM_MIN_STEPS = 30
+AUTO_STOP = StopWhenFlat(rel_tol=0.002, window=10, min_steps=WARM_MIN_STEPS)
+#: ``schedule="auto"`` runs ``"adain"``'s plan for a long side of at least this (None: never).
+#: None: the sweep has not measured it at 512 px yet (on a 2-core machine shared by a dozen
+#: runs, a 512 px row did not fit the time), and at the lessons' 256 px it would change what
+#: lessons 05-07 show; set it where ``nst-course bench --sweep --sweep-schedules adain`` at that
+#: size shows it pays (within 5 % of single-scale's total loss in <= 35 % of its time)
+WARM_FROM: int | None = None
+#: ... and for style weights in this range (those the sweep measures)
+WARM_WEIGHTS = (10.0, 4000.0)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run does with a ``schedule`` (:func:`auto_plan`): its start, its steps at most
+    and its stopping rule (None: all ``steps``)."""
+
+    init: Init
+    steps: int
+    stop: StopWhenFlat | None = None
+
+
+def auto_plan(schedule: Schedule, long_side: int, steps: int, *, init: Init = "content",
+              optimizer: str = "lbfgs", style_weight: float = 1.0, n_styles: int = 1) -> Plan:
+    """The :class:`Plan` of a run with ``schedule``: what ``"adain"`` and ``"auto"`` change.
+
+    ``"adain"``: a run from the photo (``init="content"``, the default) starts from AdaIN's
+    picture instead (``init="adain"``, the cost of about one step) and runs
+    :data:`WARM_SHARE` of ``steps``, fewer once its loss is flat (:data:`AUTO_STOP`); the
+    idea is that 30 % of the steps from a picture that has the style's statistics already
+    get as low as all of them from the photo (the README's sweep measures it). Another
+    ``init`` is refused: the schedule is the start.
+
+    ``"auto"``: the same for an L-BFGS run of one style from the photo at a long side of at
+    least :data:`WARM_FROM` px and a style weight within :data:`WARM_WEIGHTS`, where
+    ``nst-course bench --sweep`` measured it to pay; anything else runs as asked:
+    ``Plan(init, steps)``."""
+    share = Plan("adain", min(steps, max(WARM_MIN_STEPS, round(WARM_SHARE * steps))), AUTO_STOP)
+    if schedule == "adain":
+        if not (isinstance(init, str) and init in ("content", "adain")):
+            raise ValueError("schedule 'adain' starts from AdaIN's picture; leave init at 'content' "
+                             "or use schedule 'single' with your init.")
+        return share
+    lo, hi = WARM_WEIGHTS
+    warm = (schedule == "auto" and WARM_FROM is not None and isinstance(init, str) and init == "content"
+            and optimizer == "lbfgs" and n_styles == 1 and long_side >= WARM_FROM
+            and lo <= style_weight <= hi and steps > WARM_MIN_STEPS)
+    return share if warm else Plan(init, steps)
+
+
+def adain_start(content_img: torch.Tensor, style_imgs: Sequence[torch.Tensor],
+                blend: Sequence[float] | None = None) -> torch.Tensor:
+    """AdaIN's picture (:func:`~nst_course.adain.adain_stylize`, ``alpha=1``) of ``content_img``
+    ``(1, 3, H, W)`` in the style(s), at the content's size (AdaIN crops to a multiple of 8)."""
+    from .adain import adain_stylize
+
+    img = adain_stylize(content_img, list(style_imgs), style_blend=blend,
+                        device=content_img.device).image
+    return F.interpolate(img, size=content_img.shape[-2:], mode="bilinear",
+                         align_corners=False).clamp(0, 1)
+
+
 def initial_image(init: Init, content_img: torch.Tensor, style_img: torch.Tensor, seed: int = 0,
                   ) -> torch.Tensor:
-    """The starting image ``(1, 3, H, W)`` (content's size) for ``init``."""
+    """The starting image ``(1, 3, H, W)`` (content's size) for ``init``: ``"content"``,
+    ``"noise"``, ``"style"`` (stretched to the content's shape), ``"adain"``
+    (:func:`adain_start`) or a tensor."""
     if isinstance(init, torch.Tensor):
         start = resize(init.to(content_img.device), max(content_img.shape[-2:])).clone()
         if start.shape[-2:] != content_img.shape[-2:]:
@@ -77,7 +147,9 @@ def initial_image(init: Init, content_img: torch.Tensor, style_img: torch.Tensor
     if init == "noise":
         gen = torch.Generator().manual_seed(seed)
         return torch.rand(content_img.shape, generator=gen).to(content_img.device)
-    raise ValueError(f"init must be 'content', 'noise', 'style' or a tensor, not {init!r}")
+    if init == "adain":
+        return adain_start(content_img, [style_img])
+    raise ValueError(f"init must be 'content', 'noise', 'style', 'adain' or a tensor, not {init!r}")
 
 
 def upsample_stage(image: torch.Tensor, content: torch.Tensor, coarse_content: torch.Tensor | None,
@@ -113,9 +185,11 @@ def run_stages(vgg, content_img: torch.Tensor, styles: Sequence[torch.Tensor],
 
     ``stages`` is :func:`schedule_sizes`' list; the style images are loaded at each stage's
     long side times ``style_scale``; ``objective_kwargs`` go to the objective (layers,
-    weights, blend), ``optimize_kwargs`` to :func:`~nst_course.harness.optimize_image`.
+    weights, blend), ``optimize_kwargs`` to :func:`~nst_course.harness.optimize_image`
+    (``stop`` among them: the rule applies to each stage's steps).
     A later stage starts from the previous result upsampled (:func:`upsample_stage`); the
-    history is one list over all stages (``step`` and ``seconds`` keep increasing).
+    history is one list over all stages (``step`` and ``seconds`` keep increasing; the
+    seconds count the start image too, e.g. AdaIN's pass for ``init="adain"``).
     """
     objective_kwargs = objective_kwargs or {}
     content_layers = objective_kwargs.get("content_layers", CONTENT_LAYERS)
@@ -126,7 +200,9 @@ def run_stages(vgg, content_img: torch.Tensor, styles: Sequence[torch.Tensor],
         c_img = content_img if long == full else resize(content_img, long)
         s_imgs = [load_image(s, round(long * style_scale)).to(c_img.device) for s in styles]
         objective = objective_class(c_img, content_layers)(vgg, c_img, s_imgs, **objective_kwargs)
-        if k == 0:
+        if k == 0 and isinstance(init, str) and init == "adain":  # every style, blended
+            start = adain_start(c_img, s_imgs, objective_kwargs.get("style_blend"))
+        elif k == 0:
             start = initial_image(init, c_img, s_imgs[0], seed)
         else:  # the previous stage's picture, upsampled: only detail is left to find
             start = upsample_stage(result.image, c_img, prev_content)
@@ -138,7 +214,7 @@ def run_stages(vgg, content_img: torch.Tensor, styles: Sequence[torch.Tensor],
         history += result.history
         snapshots.update(result.snapshots)
         step0 += n
-        if result.stopped != "done":
+        if result.stopped not in ("done", "flat"):
             break
     if result.image.shape[-2:] != content_img.shape[-2:]:  # stopped early in a coarse stage
         result.image = F.interpolate(result.image, size=content_img.shape[-2:], mode="bilinear",

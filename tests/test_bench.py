@@ -131,61 +131,99 @@ def test_full_size_steps_counts_stages_by_pixels():
     assert bench.full_size_steps([(64, 10)], 64, 4) == 4
 
 
-def test_time_to_quality_sweep_at_tiny_size():
+def test_time_to_quality_sweep_at_tiny_size(tmp_path):
     lines = []
     rows = bench.time_to_quality_sweep([("astronaut", "swirls")], [10.0, 1000.0], size=64, steps=6,
-                                       schedule=[32, 64], weights="random", out=lines.append)
-    assert len(rows) == 2 and len(lines) == 3 + 2
-    assert lines[1].startswith("| content × style | style weight |") and "[32, 64]: s" in lines[1]
-    for row, line in zip(rows, lines[3:]):
-        assert line.startswith(f"| astronaut × swirls | {row['style_weight']:g} |") and line.count("|") == 13
-        assert row["stages"] == [(32, 3), (64, 3)] and row["full_size_steps"] == 3 / 4 + 3
-        assert row["single_seconds"] > 0 and row["seconds"] > 0
-        losses = (row["single_content"], row["single_style"], row["content_loss"], row["style_loss"])
-        assert all(math.isfinite(v) and v > 0 for v in losses), losses  # 6 steps moved the photo
-        assert row["images"][0].shape == row["images"][1].shape == (1, 3, 64, 64)
-        if row["reached_step"]:  # only at full size: after the 3 coarse steps
-            assert 3 < row["reached_step"] <= 6 and 0 < row["reached_fraction"]
-            assert row["reached_full_size_steps"] == 3 / 4 + row["reached_step"] - 3
+                                       schedules=([32, 64],), weights="random", out=lines.append,
+                                       images_dir=tmp_path)
+    assert len(rows) == 2 and len(lines) == 3 + 2 * 2
+    assert lines[1].startswith("| content × style | style weight | run |") and "within 5 %" in lines[1]
+    assert len(list(tmp_path.glob("astronaut_swirls_*.png"))) == 4
+    for k, row in enumerate(rows):
+        single, sizes = row["runs"]
+        first, second = lines[3 + 2 * k], lines[4 + 2 * k]
+        assert first.startswith(f"| astronaut × swirls | {row['style_weight']:g} | single | 6 |")
+        assert second.startswith("|  |  | `[32, 64]` | 6 |") and second.count("|") == 13
+        assert single["plan"] == "single" and sizes["plan"] == "sizes 32, 64"
+        assert sizes["stages"] == [(32, 3), (64, 3)] and sizes["full_size_steps"] == 3 / 4 + 3
+        assert single["full_size_steps"] == 6 and single["start_cost"] == 0
+        for run in row["runs"]:
+            assert run["seconds"] > 0 and run["steps"] == 6 and run["image"].shape == (1, 3, 64, 64)
+            assert all(math.isfinite(run[k]) and run[k] > 0 for k in ("content", "style", "total"))
+            assert run["checks"][-1][0] == 6 and run["checks"][-1][2] == run["total"]
+        # single-scale is within 5 % of itself at its last step at the latest
+        assert single["reached_step"] and single["reached_fraction"] <= 1.01
+        if sizes["reached_step"]:  # only checked at full size: after the 3 coarse steps
+            assert 3 < sizes["reached_step"] <= 6
+            assert sizes["reached_full_size_steps"] == 3 / 4 + sizes["reached_step"] - 3
         else:
-            assert "never" in line
+            assert second.rstrip(" |").endswith("never")
+
+
+def test_start_cost_and_plan_labels():
+    assert bench.start_cost("content", 512, 512) == 0
+    assert 0.9 < bench.start_cost("adain", 512, 512) < 1.1  # AdaIN costs about one step
+    assert bench.plan_label("adain", 256, 300, 100.0) == "AdaIN start, 90 steps or flat"
+    assert bench.plan_label("auto", 512, 300, 100.0) == "single"  # until a sweep shows it pays
+    assert bench.plan_label("coarse-to-fine", 512, 300, 100.0) == "coarse-to-fine"
+
+
+def _sweep_row(weight=10.0):
+    def run(schedule, plan, steps, seconds, total, reached):
+        return {"schedule": schedule, "plan": plan, "steps": steps, "stopped": "done", "seconds": seconds,
+                "full_size_steps": steps + (1 if schedule == "adain" else 0), "content": 2.0, "style": 0.09,
+                "total": total, "reached_step": reached, "reached_seconds": reached and seconds / 2,
+                "reached_fraction": reached and seconds / 400,
+                "reached_full_size_steps": reached and reached + 1, "checks": [], "start_cost": 0,
+                "stages": [[512, steps]]}
+    return {"content": "astronaut", "style": "swirls", "style_weight": weight,
+            "runs": [run("single", "single", 300, 200.0, 2.9, 150),
+                     run("adain", "AdaIN start, 90 steps or flat", 90, 60.0, 2.95, 40)]}
 
 
 def test_main_sweep_writes_its_table_into_the_readme(tmp_path, monkeypatch, capsys):
-    def fake_sweep(pairs, weights, size, steps, out=print):
-        out(f"time to quality at {size} px")
-        out("| header |")
-        out("|---|")
-        out(f"| {pairs[0][0]} × {pairs[0][1]} | {weights[0]:g} |")
-        return [{"style_weight": weights[0], "images": (torch.zeros(1),)}]
+    def fake_sweep(pairs, weights, size, steps, schedules, out=print, images_dir=None, on_row=None):
+        lines = bench.sweep_lines([_sweep_row(weights[0])], size, steps)
+        for line in lines:
+            out(line)
+        row = _sweep_row(weights[0])
+        row["runs"][0]["image"] = torch.zeros(1)
+        on_row([row])  # the JSON is written after every row
+        return [row]
     monkeypatch.setattr(bench, "time_to_quality_sweep", fake_sweep)
     readme, saved = tmp_path / "README.md", tmp_path / "sweep.json"
     readme.write_text("a\n<!-- sweep:begin -->\nold\n<!-- sweep:end -->\nb\n")
     assert bench.main(["--sweep", "--sweep-size", "64", "--sweep-weights", "7", "--update-readme",
                        str(readme), "--json", str(saved)]) == 0
     table = bench.between_markers(readme.read_text(), "sweep")
-    assert table.startswith("\nMeasured ") and "| astronaut × swirls | 7 |" in table and "old" not in table
-    assert "--sweep-size 64" in table and bench.processor() in table
-    assert json.loads(saved.read_text())["rows"] == [{"style_weight": 7.0}]
+    assert table.startswith("\nMeasured ") and "| astronaut × swirls | 7 | single |" in table
+    assert "old" not in table and "--sweep-size 64" in table and bench.processor() in table
+    res = json.loads(saved.read_text())
+    assert res["rows"][0]["style_weight"] == 7.0 and "image" not in res["rows"][0]["runs"][0]
     assert "| astronaut × swirls | 7 |" in capsys.readouterr().out
+    assert bench.main(["--sweep", "--sweep-pairs", "astronaut-swirls"]) == 2  # refused at once
+    assert "CONTENT:STYLE" in capsys.readouterr().err
 
 
-def test_sweep_table_is_rendered_again_from_its_json_with_what_auto_does_now(tmp_path, capsys):
-    row = {"style_weight": 10.0, "single_seconds": 200.0, "single_content": 2.0, "single_style": 0.09,
-           "seconds": 88.0, "content_loss": 2.6, "style_loss": 0.0874, "stages": [[128, 100], [256, 100],
-           [512, 100]], "full_size_steps": 131.25, "reached_step": None, "reached_seconds": None,
-           "reached_fraction": None, "reached_full_size_steps": None, "content": "astronaut",
-           "style": "swirls"}
-    saved, readme = tmp_path / "sweep.json", tmp_path / "README.md"
-    saved.write_text(json.dumps({"caption": "Measured then.", "size": 512, "steps": 300, "rows": [row]}))
+def test_sweep_table_is_rendered_again_from_its_json_files(tmp_path, capsys):
+    files = []
+    for k, weight in enumerate((10.0, 4000.0)):
+        files.append(tmp_path / f"sweep{k}.json")
+        res = {"measured": "2026-12-02 on here, 1 threads, torch 2", "size": 512, "steps": 300,
+               "command": f"sweep {k}", "rows": [_sweep_row(weight)]}
+        files[-1].write_text(json.dumps(res))
+    readme = tmp_path / "README.md"
     readme.write_text("<!-- sweep:begin -->\nold\n<!-- sweep:end -->\n")
-    assert bench.main(["--sweep", "--from-json", str(saved), "--update-readme", str(readme)]) == 0
+    assert bench.main(["--sweep", "--from-json", *map(str, files), "--update-readme", str(readme)]) == 0
     table = bench.between_markers(readme.read_text(), "sweep")
-    assert table.startswith("\nMeasured then.") and "| `auto` runs |" in table
-    line = ("| astronaut × swirls | 10 | 200.0 | 2 | 0.09 | 88.0 | 2.6 | 0.0874 | never | – | – of 131 "
-            "| single |")
-    assert line in table
-    assert "never" in capsys.readouterr().out
+    assert table.startswith("\nMeasured 2026-12-02 on here, 1 threads, torch 2: `sweep 0`, `sweep 1` (")
+    assert ("| astronaut × swirls | 10 | single | 300 | 200.0 | 100 % | 300 | 2 | 0.09 | 2.9 | 1.000 | "
+            "step 150, 100.0 s (50 %), 151 full-size steps |") in table
+    assert ("|  |  | `adain`: AdaIN start, 90 steps or flat | 90 | 60.0 | 30 % | 91 | 2 | 0.09 | 2.95 | "
+            "1.017 | step 40, 30.0 s (15 %), 41 full-size steps |") in table
+    assert "| astronaut × swirls | 4000 | single |" in table
+    assert "step 40" in capsys.readouterr().out
+    assert bench.main(["--sweep", "--from-json", str(readme)]) == 2  # not a sweep's JSON
 
 
 def test_readme_has_the_sweep_and_lessons_markers():
@@ -197,13 +235,15 @@ def test_readme_has_the_sweep_and_lessons_markers():
 def test_readme_sweep_table_says_what_auto_does_now():
     import re
 
-    from nst_course.stages import schedule_sizes
-
     table = bench.between_markers((Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8"),
                                   "sweep")
     size, steps = map(int, re.search(r"--sweep-size (\d+) --sweep-steps (\d+)", table).groups())
-    rows = [line for line in table.splitlines() if line.startswith("| ") and "×" in line
-            and "content × style" not in line]
-    assert len(rows) == 8  # 2 pairs x 4 style weights
-    auto = "single" if len(schedule_sizes("auto", size, steps)) == 1 else "coarse-to-fine"
-    assert all(line.rstrip(" |").rsplit("|", 1)[1].strip() == auto for line in rows)
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in table.splitlines()
+            if line.startswith("| ") and "content × style" not in line]
+    assert len(rows) >= 2 and rows[0][2] == "single"
+    weight = None
+    for cells in rows:
+        weight = float(cells[1]) if cells[1] else weight
+        for schedule in ("auto", "adain"):  # measured with what the schedule does now
+            if cells[2].startswith(f"`{schedule}`"):
+                assert cells[2] == f"`{schedule}`: {bench.plan_label(schedule, size, steps, weight)}"

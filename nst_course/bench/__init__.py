@@ -29,7 +29,17 @@ from pathlib import Path
 import torch
 
 from .plain import PlainNST
-from .sweep import SWEEP_PAIRS, SWEEP_WEIGHTS, full_size_steps, sweep_lines, time_to_quality_sweep
+from .sweep import (
+    QUALITY,
+    SWEEP_PAIRS,
+    SWEEP_SCHEDULES,
+    SWEEP_WEIGHTS,
+    full_size_steps,
+    plan_label,
+    start_cost,
+    sweep_lines,
+    time_to_quality_sweep,
+)
 from .tables import MARKERS, TABLE_HEADER, between_markers, markdown, parse_markdown, processor, update_readme
 from .timing import (
     ASPECT,
@@ -44,10 +54,11 @@ from .timing import (
     time_adain,
 )
 
-__all__ = ["ASPECT", "IMPLS", "MARKERS", "SWEEP_PAIRS", "SWEEP_WEIGHTS", "TABLE_HEADER", "PlainNST",
-           "adain_gflop", "between_markers", "conv_peak", "full_size_steps", "images", "main", "markdown",
-           "parse_markdown", "peak_memory_mb", "peak_rss_mb", "processor", "run", "step_gflop",
-           "sweep_lines", "time_adain", "time_to_quality_sweep", "update_readme"]
+__all__ = ["ASPECT", "IMPLS", "MARKERS", "QUALITY", "SWEEP_PAIRS", "SWEEP_SCHEDULES", "SWEEP_WEIGHTS",
+           "TABLE_HEADER", "PlainNST", "adain_gflop", "between_markers", "conv_peak", "full_size_steps",
+           "images", "main", "markdown", "parse_markdown", "peak_memory_mb", "peak_rss_mb", "plan_label",
+           "processor", "run", "start_cost", "step_gflop", "sweep_lines", "time_adain",
+           "time_to_quality_sweep", "update_readme"]
 
 
 def main(argv=None) -> int:
@@ -62,11 +73,17 @@ def main(argv=None) -> int:
     p.add_argument("--markdown", action="store_true", help="also print the README's table (markdown)")
     p.add_argument("--update-readme", metavar="README", help="write that table into this file, between "
                    "<!-- bench:begin --> and <!-- bench:end -->")
-    p.add_argument("--from-json", metavar="FILE", help="no measuring: the numbers of an earlier --json "
-                   "(with --sweep: of an earlier --sweep --json)")
+    p.add_argument("--from-json", metavar="FILE", nargs="+", help="no measuring: the numbers of an "
+                   "earlier --json (with --sweep: of one or more earlier --sweep --json, rows in order)")
     p.add_argument("--sweep", action="store_true", help="instead: time to quality, single-scale vs "
-                   "coarse-to-fine, for each sample pair and style weight (~1 h at 512 px; "
+                   "--sweep-schedules, for each sample pair and style weight (~1 h at 512 px; "
                    "--update-readme writes it between <!-- sweep:begin --> and <!-- sweep:end -->)")
+    p.add_argument("--sweep-pairs", nargs="+", metavar="CONTENT:STYLE", default=[
+                   f"{c}:{s}" for c, s in SWEEP_PAIRS], help="the sweep's photo and style pairs")
+    p.add_argument("--sweep-schedules", nargs="+", default=list(SWEEP_SCHEDULES),
+                   choices=["auto", "adain", "coarse-to-fine"],
+                   help="the schedules measured against single-scale")
+    p.add_argument("--sweep-images", metavar="FOLDER", help="also save each sweep run's picture there")
     p.add_argument("--sweep-size", type=int, default=512, help="the sweep's image long side")
     p.add_argument("--sweep-steps", type=int, default=300, help="the sweep's steps per run")
     p.add_argument("--sweep-weights", type=float, nargs="+", default=list(SWEEP_WEIGHTS),
@@ -87,8 +104,10 @@ def main(argv=None) -> int:
         except ValueError as e:
             return fail(str(e))
     if a.from_json:
+        if len(a.from_json) > 1:
+            return fail("--from-json takes one file (several only with --sweep).")
         try:
-            res = _read_json(a.from_json, ("rows", "conv_peak_gflops", "date", "steps"), "--json")
+            res = _read_json(a.from_json[0], ("rows", "conv_peak_gflops", "date", "steps"), "--json")
         except ValueError as e:
             return fail(str(e))
     else:
@@ -98,7 +117,7 @@ def main(argv=None) -> int:
             table = markdown(res, res.get("command")
                              or "nst-course bench --sizes " + " ".join(map(str, a.sizes)))
         except (KeyError, TypeError, ValueError, AttributeError):
-            return fail(f"{a.from_json} does not hold the numbers of `nst-course bench --json`.")
+            return fail(f"{a.from_json[0]} does not hold the numbers of `nst-course bench --json`.")
         if a.markdown:
             print(table)
         if a.update_readme:
@@ -113,15 +132,22 @@ def main(argv=None) -> int:
 
 def _main_sweep(a) -> int:
     """``nst-course bench --sweep``: :func:`time_to_quality_sweep`, its table, README and JSON;
-    with ``--from-json`` the table of an earlier ``--sweep --json`` (measured columns from the
-    file, the ``auto`` column from the code as it is now)."""
+    with ``--from-json`` the table of earlier ``--sweep --json`` files (their rows one after the
+    other, e.g. pairs measured in two processes; same size and steps)."""
     if a.from_json:
-        res = _read_json(a.from_json, ("size", "steps", "rows", "caption"), "--sweep --json")
-        size, steps, rows, caption = res["size"], res["steps"], res["rows"], res["caption"]
+        files = [_read_json(f, ("size", "steps", "rows", "command", "measured"), "--sweep --json")
+                 for f in a.from_json]
+        size, steps = files[0]["size"], files[0]["steps"]
+        if any((f["size"], f["steps"]) != (size, steps) for f in files):
+            raise ValueError("the --from-json files were measured at different --sweep-size or "
+                             "--sweep-steps; give files of one size and step count.")
+        rows = [r for f in files for r in f["rows"]]
+        commands = ", ".join(f"`{f['command']}`" for f in files)
+        measured = files[0]["measured"]
         try:
             lines = sweep_lines(rows, size, steps)
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
-            raise ValueError(f"{a.from_json} does not hold the numbers of "
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError):
+            raise ValueError(f"{' '.join(a.from_json)} does not hold the numbers of "
                              "`nst-course bench --sweep --json`.") from None
         print("\n".join(lines))
     else:
@@ -131,20 +157,36 @@ def _main_sweep(a) -> int:
             print(line, flush=True)
             lines.append(line)
 
-        command = (f"nst-course bench --sweep --sweep-size {a.sweep_size} --sweep-steps "
-                   f"{a.sweep_steps} --sweep-weights " + " ".join(f"{w:g}" for w in a.sweep_weights))
-        rows = time_to_quality_sweep(SWEEP_PAIRS, a.sweep_weights, a.sweep_size, a.sweep_steps, out=out)
-        caption = (f"Measured {time.strftime('%Y-%m-%d')} on {processor()}, {torch.get_num_threads()} "
-                   f"threads, torch {torch.__version__}: `{command}` ({lines[0]}).")
-        rows = [{k: v for k, v in r.items() if k != "images"} for r in rows]
+        pairs = [tuple(p.split(":", 1)) for p in a.sweep_pairs]
+        command = (f"nst-course bench --sweep --sweep-size {a.sweep_size} --sweep-steps {a.sweep_steps} "
+                   "--sweep-weights " + " ".join(f"{w:g}" for w in a.sweep_weights)
+                   + ("" if a.sweep_pairs == [f"{c}:{s}" for c, s in SWEEP_PAIRS]
+                      else " --sweep-pairs " + " ".join(a.sweep_pairs))
+                   + ("" if a.sweep_schedules == list(SWEEP_SCHEDULES)
+                      else " --sweep-schedules " + " ".join(a.sweep_schedules)))
+        measured = (f"{time.strftime('%Y-%m-%d')} on {processor()}, {torch.get_num_threads()} "
+                    f"threads, torch {torch.__version__}")
+
+        def save(rows):  # after every row: an interrupted sweep keeps what it measured
+            if a.json:
+                from ..files import write_atomic
+
+                res = {"measured": measured, "command": command, "size": a.sweep_size,
+                       "steps": a.sweep_steps, "rows": _without_images(rows)}
+                write_atomic(a.json, lambda tmp: tmp.write_text(json.dumps(res, indent=1)), overwrite=True)
+
+        rows = time_to_quality_sweep(pairs, a.sweep_weights, a.sweep_size, a.sweep_steps,
+                                     a.sweep_schedules, out=out, images_dir=a.sweep_images, on_row=save)
+        commands = f"`{command}`"
+    caption = f"Measured {measured}: {commands} ({lines[0]})."
     if a.update_readme:
         update_readme(a.update_readme, "\n".join([caption, ""] + lines[1:]), "sweep")
-    if a.json and not a.from_json:
-        from ..files import write_atomic
-
-        res = {"caption": caption, "size": a.sweep_size, "steps": a.sweep_steps, "rows": rows}
-        write_atomic(a.json, lambda tmp: tmp.write_text(json.dumps(res, indent=1)), overwrite=True)
     return 0
+
+
+def _without_images(rows: list[dict]) -> list[dict]:
+    return [{**r, "runs": [{k: v for k, v in run.items() if k != "image"} for run in r["runs"]]}
+            for r in rows]
 
 
 def _read_json(path, keys, made_by: str) -> dict:
@@ -186,6 +228,11 @@ def _check_args(a) -> None:
         if getattr(a, flag) < 1:
             raise ValueError(f"--{flag} must be at least 1, got {getattr(a, flag)}.")
     if a.sweep and not a.from_json:
+        if a.sweep_images:
+            Path(a.sweep_images).mkdir(parents=True, exist_ok=True)
+        for pair in a.sweep_pairs:
+            if pair.count(":") != 1 or not all(pair.split(":")):
+                raise ValueError(f"--sweep-pairs {pair!r}: give CONTENT:STYLE, e.g. astronaut:swirls.")
         if a.sweep_size < MIN_SIDE:
             raise ValueError(f"--sweep-size must be at least {MIN_SIDE} (VGG19's smallest input), "
                              f"got {a.sweep_size}.")

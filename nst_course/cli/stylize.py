@@ -21,7 +21,7 @@ from .. import validate
 from .common import Help, numbers, show_note, split
 
 #: the schedules ``--schedule`` takes by name (else comma-separated sizes)
-NAMED_SCHEDULES = ("auto", "coarse-to-fine", "single")
+NAMED_SCHEDULES = ("auto", "coarse-to-fine", "single", "adain")
 
 
 def add_parser(sub) -> None:
@@ -47,8 +47,9 @@ def add_parser(sub) -> None:
                         "every painting is stylized about as strongly as The Starry Night; none: "
                         "the paper's weighting (lessons 03-05)")
     s.add_argument("--tv-weight", type=float, default=0.0, help="weight of the total-variation loss")
-    s.add_argument("--init", choices=["content", "noise", "random", "style"], default="content",
-                   help="starting image (random = noise, neural-style's name); see also --init-image")
+    s.add_argument("--init", choices=["content", "noise", "random", "style", "adain"], default="content",
+                   help="starting image (random = noise, neural-style's name; adain = AdaIN's "
+                        "picture, lesson 07); see also --init-image and --schedule adain")
     s.add_argument("--optimizer", choices=["lbfgs", "adam"], default="lbfgs", help="optimiser")
     s.add_argument("--weights", choices=["gatys", "torchvision", "random"], default="gatys",
                    help="VGG19 weights: Gatys' normalised (bundled), ImageNet, or untrained")
@@ -78,7 +79,7 @@ def run(args) -> int:
     h, w = content.shape[-2:]
     estimate = _check_budget(args, h, w)  # before loading the styles at the content's size
     inputs = _load_inputs(args, content)
-    print(f"Stylizing {args.content} ({w}x{h}) with {args.style}: {args.steps} steps, {estimate}",
+    print(f"Stylizing {args.content} ({w}x{h}) with {args.style}: {_steps_said(args, h, w)}, {estimate}",
           file=sys.stderr)
     with warnings.catch_warnings(record=True) as notes:  # shown after the progress bar is closed
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -97,7 +98,7 @@ def run(args) -> int:
         print(f"nst-course: error: {problem}", file=sys.stderr)
         return 1
     print(f"Wrote {where} ({result.seconds:.1f} s, {result.stopped})", file=sys.stderr)
-    return 0 if result.stopped in ("done", "interrupted") else 1
+    return 0 if result.stopped in ("done", "flat", "interrupted") else 1
 
 
 def _check_numbers(args) -> None:
@@ -107,6 +108,23 @@ def _check_numbers(args) -> None:
     validate.loss_weights(args.content_weight, args.style_weight, args.tv_weight, cli=True)
     if args.seed is not None and not 0 <= args.seed < 2**64:
         raise ValueError(f"--seed must be a whole number from 0 to 2**64 - 1, not {args.seed}.")
+
+
+def _plan(args, height: int, width: int):
+    """What ``--schedule auto`` does with these options (:func:`~nst_course.stages.auto_plan`)."""
+    from ..stages import auto_plan
+
+    schedule = "single" if args.init_image is not None or args.mask is not None else _schedule(args)
+    n_styles = len(split(args.style, "style"))
+    return auto_plan(schedule, max(height, width), args.steps, init=args.init,
+                     optimizer=args.optimizer, style_weight=args.style_weight, n_styles=n_styles)
+
+
+def _steps_said(args, height: int, width: int) -> str:
+    plan = _plan(args, height, width)
+    if plan.init == "adain" and args.init != "adain":
+        return f"{plan.steps} steps at most from AdaIN's picture (--schedule auto; single: {args.steps})"
+    return f"{args.steps} steps"
 
 
 def _check_budget(args, height: int, width: int) -> str:
@@ -126,7 +144,8 @@ def _check_budget(args, height: int, width: int) -> str:
                          f"stage would be {round(short_side * first / long_side)} px high); add "
                          "--schedule single, or use a larger --size.")
     memory = budget.check_memory(height, width, args.device)
-    seconds = budget.check_time(height, width, args.steps, schedule=schedule, device=args.device,
+    steps = _plan(args, height, width).steps  # fewer where --schedule auto starts from AdaIN
+    seconds = budget.check_time(height, width, steps, schedule=schedule, device=args.device,
                                 weights=args.weights, allow_long=args.allow_long_run)
     return f"estimated {budget.describe(seconds, memory)}"
 
@@ -161,7 +180,9 @@ def _neural_style_options(s: argparse.ArgumentParser) -> None:
     g.add_argument("--schedule", default="auto",
                    help="'auto' or 'single' (all steps at --size: reaches the lowest losses), "
                         "'coarse-to-fine' (a third of the steps at 1/4, 1/2 and full size: 44 %% "
-                        "of the time, higher losses) or comma-separated increasing sizes ending "
+                        "of the time, higher losses), 'adain' (from AdaIN's picture, 30 %% of the "
+                        "steps or fewer once the loss is flat; the README's sweep) or "
+                        "comma-separated increasing sizes ending "
                         "at --size, e.g. 128,256,512 (steps split evenly)")
     g.add_argument("--content-layers", default=",".join(CONTENT_LAYERS),
                    help="comma-separated VGG19 layers for the content loss (Gatys names)")
