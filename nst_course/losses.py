@@ -145,7 +145,8 @@ def style_size(target_grams: Mapping[str, torch.Tensor], layer_weights: Mapping[
     that are all zero, i.e. the size of its Gram matrices in the style loss's own units.
 
     At 160 px the bundled paintings differ in it ~6x, 0.52-3.3
-    (:data:`~nst_course.objective.STYLE_CALIBRATIONS` uses it to calibrate the style weight). ``target_grams`` ``{layer: (1, C, C)}``; a scalar.
+    (:data:`~nst_course.objective.STYLE_CALIBRATIONS` uses it to calibrate the style weight).
+    ``target_grams`` ``{layer: (1, C, C)}``; a scalar.
     """
     return weighted_style_loss({name: torch.zeros_like(a) for name, a in target_grams.items()},
                                target_grams, layer_weights)
