@@ -2,11 +2,12 @@
 
 Every exercise widget registers what its check compares with (``nst_course.widgets.answer_keys``):
 the answer in the order the images are shown (letters, titles, descriptions). Each lesson with an
-exercise is executed in fast mode (nbclient, a fresh kernel, a temporary folder); a last cell
-prints the keys. Then every cell that is not tagged ``solution`` (markdown and code: its source
-and its printed output) is scanned: it must not contain a key in order (two or more items one
-after the other, also through the short names of a dict such as ``{"plain": "plain transfer"}``),
-and for a quiz with decoys no list in a cell may name exactly the descriptions used.
+exercise is executed in fast mode (once per test run, shared with the slides' test:
+tests/_executed.py); a last cell, removed afterwards, prints the keys. Then every cell that is
+not tagged ``solution`` (markdown and code: its source and its printed output) is scanned: it
+must not contain a key in order (two or more items one after the other, also through the short
+names of a dict such as ``{"plain": "plain transfer"}``), and for a quiz with decoys no list in
+a cell may name exactly the descriptions used.
 
 The scanner itself is tested on made-up cells first, so a scan that finds nothing means
 something.
@@ -15,20 +16,17 @@ something.
 from __future__ import annotations
 
 import ast
-import json
-import os
 import re
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
+from _executed import answer_keys, executed, shared_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import _lessons as L  # noqa: E402
 
-MARK = "NST_ANSWER_KEYS "
 QUIZ_RE = re.compile(r"\b(MatchingExercise|SortingExercise|layer_sorting_exercise)\b")
 WITH_QUIZ = [p for p in L.lessons() if any(QUIZ_RE.search(L.source(c)) for c in L.read(p).cells)]
 
@@ -160,39 +158,15 @@ def _output_text(cell) -> str:
     return "\n".join(parts)
 
 
-@pytest.fixture(scope="module")
-def kernel_env():
-    """Fast mode for the kernels (inherited through the environment), restored afterwards."""
-    saved = {k: os.environ.get(k) for k in ("NST_COURSE_FAST", "TQDM_DISABLE", "MPLBACKEND")}
-    os.environ.update(NST_COURSE_FAST="1", TQDM_DISABLE="1", MPLBACKEND="Agg")
-    yield
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-
-
 def test_lessons_with_quizzes_are_found():
     names = [p.name[:2] for p in WITH_QUIZ]
     assert {"00", "01", "02", "03"} <= set(names) and len(names) >= 6, names
 
 
 @pytest.mark.parametrize("path", WITH_QUIZ, ids=[p.name[:2] for p in WITH_QUIZ])
-def test_no_cell_before_the_solution_shows_an_answer(path, kernel_env, tmp_path):
-    from nbclient import NotebookClient
-
-    nb = L.read(path)
-    for cell in nb.cells:  # nbclient knows the tag, not nbval's comment
-        if "NBVAL_RAISES_EXCEPTION" in L.source(cell):
-            cell.metadata.setdefault("tags", []).append("raises-exception")
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import json\nfrom nst_course.widgets import answer_keys\n"
-        f"print({MARK!r} + json.dumps(answer_keys()))"))
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
-    printed = _output_text(nb.cells.pop())
-    keys = json.loads(printed.split(MARK, 1)[1])
+def test_no_cell_before_the_solution_shows_an_answer(path, tmp_path_factory):
+    nb = executed(path, shared_folder(tmp_path_factory))
+    keys = answer_keys(nb)
     assert keys, f"{path.name} makes no exercise widget"
     cells, sources = [], [L.source(c) for c in nb.cells]
     for i, cell in enumerate(nb.cells):

@@ -192,10 +192,13 @@ def built(tmp_path_factory):
 
     if not (ROOT / "tools" / "node_modules" / "reveal.js").is_dir():
         pytest.fail("web assets missing: run `make web-assets` (npm ci --prefix tools)")
+    from _executed import executed, shared_folder
+
     tmp = tmp_path_factory.mktemp("built")
+    cache = shared_folder(tmp_path_factory)
+    executed(LESSON, cache)  # once per test run, shared with test_slides_fit and test_answers_hidden
     shutil.copy2(LESSON, tmp / LESSON.name)
     slides_metadata.update(tmp)
-    cache = tmp / "executed"
     site = build_site.build("html", tmp / "site", [tmp / LESSON.name], fast=True, run=True, cache=cache)
     deck = build_site.build("slides", tmp / "slides", [tmp / LESSON.name], fast=True, run=True, cache=cache)
     return {"site": site[0], "slides": deck[0]}

@@ -1,7 +1,8 @@
 """Every slide of every deck fits a 1280x720 screen, in real Chromium, offline.
 
-The decks of all lessons are built once (fast mode, as `make slides FAST=1`) and each slide is
-measured where the presenter sees it:
+The decks of all lessons are built once (fast mode, as `make slides FAST=1`, from the lessons
+executed once per test run: tests/_executed.py) and each slide is measured where the presenter
+sees it:
 
 * nothing is taller than the slide unless the slide scrolls, says "more below" and Space/Down
   scroll it to its end before the next slide comes (a presenter reaches the bottom by keyboard);
@@ -16,6 +17,7 @@ Shares the Chromium set-up (offline page, blocked requests) of tests/test_browse
 import shutil
 
 import pytest
+from _executed import executed, shared_folder
 from test_browser import LESSON, ROOT, SHOTS, _offline_page, _requirements
 
 MAX_SCROLLING = 0.10  # share of slides that may still need to scroll
@@ -86,11 +88,14 @@ def decks(tmp_path_factory):
         pytest.fail("web assets missing: run `make web-assets` (npm ci --prefix tools)")
     tmp = tmp_path_factory.mktemp("decks")
     lessons = sorted(LESSON.parent.glob("[0-9][0-9]_*.ipynb"))
+    shared = shared_folder(tmp_path_factory)
+    for path in reversed(lessons):  # last lesson first: test_answers_hidden starts at the first
+        executed(path, shared)
     for path in lessons:
         shutil.copy2(path, tmp / path.name)
     slides_metadata.update(tmp)
     return build_site.build("slides", tmp / "slides", [tmp / p.name for p in lessons], fast=True, run=True,
-                            cache=tmp / "executed")
+                            cache=shared)
 
 
 def _reaches_the_bottom_by_keyboard(page, h, v) -> str:
