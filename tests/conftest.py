@@ -27,3 +27,21 @@ def swirls64():
     from nst_course import load_image
 
     return load_image("swirls", 64)
+
+
+#: The test files that take longest (seconds of a `make test` on 2 cores), run first: pytest-xdist's
+#: loadscope hands whole files to the two workers in collection order (the Makefile turns off its
+#: reordering by test count, which sent these one-test files last and left a worker idle for
+#: minutes). Longest first lets the two workers finish together; everything else keeps its order.
+LONGEST_FIRST = (
+    "tests/test_answers_hidden.py",  # ~190 s: executes every lesson (shared with the slides test)
+    "tests/test_slides_fit.py",  # ~170 s: the same executed lessons, every slide in Chromium
+    "tests/test_robust_round3_cli.py",  # ~130 s: the command line in subprocesses
+    "tests/test_browser.py",  # ~110 s: JupyterLab, the site and the slides in Chromium
+    "tests/test_tooling.py",  # ~70 s
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {path: k for k, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable
