@@ -36,13 +36,18 @@ def swirls(size: int = 512, seed: int = 0) -> Image.Image:
     radii = rng.uniform(0.12, 0.25, 7) * size
 
     def flow(p):
-        v = np.array([1.0, 0.15])  # a gentle wind from the left
+        """Unit flow direction at the points ``p`` (N, 2): a wind plus the seven vortices."""
+        v = np.tile([1.0, 0.15], (len(p), 1))  # a gentle wind from the left
         for c, k, r in zip(centers, spins, radii):
             d = p - c
-            dist2 = (d ** 2).sum() + 1.0
-            v += k * np.array([-d[1], d[0]]) * r / dist2 * np.exp(-dist2 / (2 * (2 * r) ** 2)) * 3
-        return v / (np.linalg.norm(v) + 1e-6)
+            dist2 = d[:, 0] ** 2 + d[:, 1] ** 2 + 1.0
+            v += (k * np.stack([-d[:, 1], d[:, 0]], axis=1) * r / dist2[:, None]
+                  * np.exp(-dist2 / (2 * (2 * r) ** 2))[:, None] * 3)
+        return v / (np.sqrt(v[:, 0] ** 2 + v[:, 1] ** 2) + 1e-6)[:, None]
 
+    # draw every stroke's random choices first (in the order they were always drawn), then move
+    # all strokes along the flow together: one vectorised step per point instead of one per stroke
+    starts, colours, lengths, widths = [], [], [], []
     for _ in range(int(5200 * s * s) + 400):
         p = rng.uniform(0, size, 2)
         near = min(np.linalg.norm(p - c) / r for c, r in zip(centers, radii))
@@ -54,13 +59,16 @@ def swirls(size: int = 512, seed: int = 0) -> Image.Image:
         else:
             colour = _NIGHT[rng.integers(0, 5)]
         jitter = rng.integers(-14, 15, 3)
-        colour = tuple(int(np.clip(c + j, 0, 255)) for c, j in zip(colour, jitter))
-        pts = [tuple(p)]
-        for _ in range(int(rng.integers(6, 14))):
-            p = p + flow(p) * 3.2 * s
-            pts.append(tuple(p))
-        width = max(2, int(rng.integers(3, 7) * s))
-        draw.line(pts, fill=colour, width=width, joint="curve")
+        colours.append(tuple(int(np.clip(c + j, 0, 255)) for c, j in zip(colour, jitter)))
+        lengths.append(int(rng.integers(6, 14)))
+        widths.append(max(2, int(rng.integers(3, 7) * s)))
+        starts.append(p)
+    path = [np.array(starts)]
+    for _ in range(max(lengths)):
+        path.append(path[-1] + flow(path[-1]) * 3.2 * s)
+    path = np.stack(path, axis=1)  # (strokes, points, 2)
+    for points, colour, n, width in zip(path, colours, lengths, widths):
+        draw.line([tuple(q) for q in points[: n + 1]], fill=colour, width=width, joint="curve")
     img = img.filter(ImageFilter.SMOOTH)
     return _canvas_texture(img, rng, 6)
 
