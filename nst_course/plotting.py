@@ -143,9 +143,15 @@ _LINE_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)))
 _MARKERS = ("o", "s", "^", "D", "v")
 
 
+_END_LABEL = "nst-end-label"  # the gid of plot_history's direct labels
+
+
 def plot_history(history, keys=("content_loss", "style_loss", "total_loss"), x: str = "step",
                  ax=None, log: bool = True, label_prefix: str = ""):
     """Loss curves from a :class:`~nst_course.optimize.Result` history (log scale).
+
+    Each curve is named by a label at its end (no legend to match by colour); the labels of
+    every call on the same ``ax`` (several runs on one plot) are moved apart so none overlaps.
 
     A loss that is 0 somewhere (the content loss of a run that starts from the content
     image) stays visible: the axis is then logarithmic above the smallest positive value
@@ -161,7 +167,7 @@ def plot_history(history, keys=("content_loss", "style_loss", "total_loss"), x: 
         return rec.get(key) if isinstance(rec, dict) else getattr(rec, key, None)
 
     xs = [get(rec, x) for rec in history]
-    positive, zero, ends = [], False, []
+    positive, zero = [], False
     for key in keys:
         ys = [get(rec, key) for rec in history]
         if all(y is None for y in ys):
@@ -177,8 +183,8 @@ def plot_history(history, keys=("content_loss", "style_loss", "total_loss"), x: 
         last = next(((xv, yv) for xv, yv in zip(reversed(xs), reversed(ys))
                      if xv is not None and not math.isnan(yv)), None)
         if last is not None:  # a direct label at the line's end: colour is not needed to tell them apart
-            ends.append(ax.annotate(label, last, xytext=(4, 0), textcoords="offset points",
-                                    va="center", fontsize=FONT, color=line.get_color()))
+            ax.annotate(label, last, xytext=(4, 0), textcoords="offset points", va="center",
+                        fontsize=FONT, color=line.get_color(), gid=_END_LABEL)
         positive += [y for y in ys if y > 0]
         zero = zero or any(y <= 0 for y in ys)
     if log:
@@ -195,10 +201,10 @@ def plot_history(history, keys=("content_loss", "style_loss", "total_loss"), x: 
             ax.set_ylim(bottom=0)
         elif positive:
             ax.set_yscale("log")
-    _spread(ax, ends)
+    ax.get_ylim()  # the limits as drawn (autoscaling is lazy), before labels are placed by them
+    _spread(ax, [t for t in ax.texts if t.get_gid() == _END_LABEL])  # every run's labels on these axes
     ax.set_xlabel("seconds" if x == "seconds" else "step")
     ax.set_ylabel("loss")
-    ax.legend()
     return ax
 
 
