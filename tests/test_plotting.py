@@ -150,3 +150,18 @@ def test_live_preview_is_one_wide_figure_with_a_plain_caption(monkeypatch):
     assert "'step" not in page and '"step' not in page, "the caption is not a quoted Python string"
     assert re.search(r"width:(\d+)px", page) and int(re.search(r"width:(\d+)px", page)[1]) >= 256
     assert "pixelated" in page and 'alt="the image being optimised' in page.replace("'", '"')
+
+
+def test_several_runs_on_one_axes_get_apart_end_labels_and_no_legend():
+    """Lesson 05's L-BFGS vs Adam: two runs whose curves end close together, one call each."""
+    ax = None
+    for name, end in (("lbfgs", 4.6), ("adam", 5.0)):
+        hist = [dict(step=k, total_loss=end + 20.0 / (k + 1)) for k in range(40)]
+        ax = plot_history(hist, keys=("total_loss",), ax=ax, label_prefix=f"{name}: ")
+    assert ax.get_legend() is None, "the end labels name the curves; a legend would repeat them"
+    labels = [t for t in ax.texts if t.get_text().endswith("total loss")]
+    assert [t.get_text() for t in labels] == ["lbfgs: total loss", "adam: total loss"]
+    ax.figure.canvas.draw()
+    a, b = (t.get_window_extent() for t in labels)
+    assert not a.overlaps(b), "the second run's label lies on the first's"
+    assert readability_problems(ax.figure) == []
