@@ -1,20 +1,39 @@
 """nst-course: the support package of a notebook course on neural style transfer.
 
-The names below are the contract the lessons and outside checks rely on.
+The names below are the contract the lessons and outside checks rely on. Each is imported
+from its module the first time it is used (PEP 562), so ``nst-course`` on the command line
+checks its arguments before it loads PyTorch (about 2 s): a refused command answers at once.
 """
 
-from .config import fast_mode, get_device, pick, seed_everything
-from .images import ImageError, load_image, save_image
-from .losses import content_loss, gram_matrix, style_loss, total_variation_loss
-from .objective import Objective
-from .optimize import Result, Step, reconstruct, stylize, synthesize_texture
-from .vgg import VGG19, load_vgg
-from .weights import WeightsError
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
-__all__ = [
-    "VGG19", "ImageError", "Objective", "Result", "Step", "WeightsError", "content_loss",
-    "fast_mode", "get_device", "gram_matrix", "load_image", "load_vgg", "pick", "reconstruct",
-    "save_image", "seed_everything", "style_loss", "stylize", "synthesize_texture",
-    "total_variation_loss",
-]
+
+#: each public name and the module that defines it
+_WHERE = {
+    "fast_mode": "config", "get_device": "config", "pick": "config", "seed_everything": "config",
+    "ImageError": "images", "load_image": "images", "save_image": "images",
+    "content_loss": "losses", "gram_matrix": "losses", "style_loss": "losses",
+    "total_variation_loss": "losses",
+    "Objective": "objective",
+    "Result": "optimize", "Step": "optimize", "reconstruct": "optimize", "stylize": "optimize",
+    "synthesize_texture": "optimize",
+    "VGG19": "vgg", "load_vgg": "vgg",
+    "WeightsError": "weights",
+}
+__all__ = sorted(_WHERE, key=lambda name: (not name[0].isupper(), name))
+
+
+def __getattr__(name: str):
+    """``nst_course.stylize`` and ``from nst_course import stylize``: the name from its module."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'nst_course' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value  # found once; later uses do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

@@ -9,6 +9,9 @@ Three modes (:func:`mode`), chosen by the environment before Jupyter starts:
   for the tests (CI) only, its pictures need not teach.
 
 Lessons choose sizes and step counts with :func:`pick` and read the same in every mode.
+
+Importing this module does not import PyTorch (its functions do, when called): the command
+line reads its defaults from here and refuses a bad argument before paying for torch.
 """
 
 from __future__ import annotations
@@ -16,29 +19,36 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, Union, get_args
 
-import numpy as np
-import torch
+if TYPE_CHECKING:
+    import torch
 
 #: Gatys et al.: content from conv4_2, style from the first conv of every block.
 CONTENT_LAYERS = ("conv4_2",)
 STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
 #: image long side (px) when a source is a path, URL or sample name and no size is given
 DEFAULT_SIZE = 256
+#: ``stylize``'s steps and style weight: a good picture at 256-512 px with the Gatys weights and
+#: these loss conventions
+DEFAULT_STEPS = 300
+DEFAULT_STYLE_WEIGHT = 10.0
+#: stylize's style weight is calibrated to each style's size (``Objective(style_calibration=)``):
+#: with the paper's weighting ("none") the same weight hardly stylizes some paintings
+DEFAULT_STYLE_CALIBRATION = "target"
 
 
 #: types of the public API, one name each
 #: an image: a tensor ``(1, 3, H, W)`` in [0, 1], a path, an http(s) URL or a sample name
-ImageSource = torch.Tensor | str | os.PathLike
+ImageSource = Union["torch.Tensor", str, os.PathLike]
 #: ``callback(step_record, image) -> True to stop`` (the record is an ``harness.Step``)
-Callback = Callable[[Any, torch.Tensor], bool | None]
+Callback = Callable[[Any, "torch.Tensor"], bool | None]
 #: where an optimisation starts: ``"content"``, ``"noise"``, ``"style"`` or an image tensor
-Init = str | torch.Tensor
+Init = Union[str, "torch.Tensor"]
 #: ``"auto"``, ``"coarse-to-fine"``, ``"single"`` (or None) or increasing long sides ``[128, 256, 512]``
 Schedule = str | Sequence[int] | None
 #: ``"cpu"``, ``"cuda"``, ``"mps"``, a ``torch.device`` or None (the best available)
-Device = str | torch.device | None
+Device = Union[str, "torch.device", None]
 
 
 def as_list(one_or_many) -> list:
@@ -49,6 +59,8 @@ def as_list(one_or_many) -> list:
 def source_size(source: object, size: int | None = None) -> int | None:
     """The long side to load ``source`` at: ``size`` if given, else :data:`DEFAULT_SIZE` for a
     path, URL or sample name and None (as it is) for a tensor."""
+    import torch
+
     if size is not None:
         return size
     return None if isinstance(source, torch.Tensor) else DEFAULT_SIZE
@@ -91,6 +103,8 @@ def get_device(device: Device = None) -> torch.device:
 
     ``NST_COURSE_DEVICE`` in the environment overrides the automatic choice too.
     """
+    import torch
+
     source = "device"
     if device is None:
         device, source = os.environ.get("NST_COURSE_DEVICE") or None, "NST_COURSE_DEVICE"
@@ -112,6 +126,8 @@ def get_device(device: Device = None) -> torch.device:
 
 def _check_present(device: torch.device, source: str) -> None:
     """Refuse a CUDA or MPS device this machine does not have, in one sentence (not torch's)."""
+    import torch
+
     if device.type == "cuda":
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if (device.index or 0) >= count:
@@ -134,6 +150,8 @@ def native_bfloat16(device: Device = None) -> bool:
     AMX (Intel Cooper Lake / Sapphire Rapids and later, AMD Zen 4 and later) or a CUDA GPU
     that supports it. Elsewhere bfloat16 convolutions are emulated and slower than float32.
     """
+    import torch
+
     device = get_device(device)
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
@@ -152,6 +170,8 @@ def get_dtype(precision: Precision = "auto", device: Device = None) -> torch.dty
     :func:`native_bfloat16` (about 2x faster per step; equally good pictures, not identical pixels), else
     float32. ``NST_COURSE_PRECISION`` in the environment overrides ``"auto"``.
     """
+    import torch
+
     source = "precision"
     if precision == "auto" and os.environ.get("NST_COURSE_PRECISION", "auto") != "auto":
         precision, source = os.environ["NST_COURSE_PRECISION"], "NST_COURSE_PRECISION"
@@ -164,6 +184,9 @@ def get_dtype(precision: Precision = "auto", device: Device = None) -> torch.dty
 
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch so a run can be repeated exactly on CPU."""
+    import numpy as np
+    import torch
+
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -171,6 +194,8 @@ def seed_everything(seed: int) -> None:
 
 def describe_setup(device: torch.device | None = None) -> str:
     """One line for a lesson's setup cell: device, torch version, the mode running."""
+    import torch
+
     device = get_device(device)
     where = {"cpu": "CPU (no GPU found: runs are slower but fine at the lesson sizes)"}.get(
         device.type, device.type.upper()

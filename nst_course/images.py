@@ -29,15 +29,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import samples
 from .files import sha256_file, write_atomic
+from .validate import IMAGE_SUFFIXES, MIN_NETWORK_SIDE, MIN_SIDE  # noqa: F401 (images.MIN_SIDE, ...)
 
 #: Refuse images larger than this many pixels (a 64 MP photo is already huge).
 MAX_PIXELS = 64_000_000
-#: VGG19 halves the size 4 times before conv5_1: files need at least this short side.
-MIN_SIDE = 32
-#: Below this short side a pooling layer before conv5_1 has nothing left (2**4): refused.
-MIN_NETWORK_SIDE = 16
-#: File types :func:`save_image` writes (the format comes from the suffix).
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 #: A download must be complete within this many seconds, however slowly the server sends.
 DOWNLOAD_DEADLINE = 120.0
 #: Seconds to wait for a server to answer, or to send the next bytes.

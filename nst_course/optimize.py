@@ -21,6 +21,9 @@ import torch
 from . import validate
 from .config import (
     CONTENT_LAYERS,
+    DEFAULT_STEPS,
+    DEFAULT_STYLE_CALIBRATION,
+    DEFAULT_STYLE_WEIGHT,
     STYLE_LAYERS,
     Callback,
     Device,
@@ -41,14 +44,6 @@ from .vgg import Weights, load_vgg
 
 __all__ = ["DEFAULT_STEPS", "DEFAULT_STYLE_CALIBRATION", "DEFAULT_STYLE_WEIGHT", "Result", "Step",
            "reconstruct", "stylize", "synthesize_texture"]
-
-#: a good picture at 256-512 px with the Gatys weights and these loss conventions
-DEFAULT_STYLE_WEIGHT = 10.0
-#: stylize's style weight is calibrated to each style's size (``Objective(style_calibration=)``):
-#: with the paper's weighting ("none") the same weight hardly stylizes some paintings
-DEFAULT_STYLE_CALIBRATION = "target"
-DEFAULT_STEPS = 300
-
 
 def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
             steps: int = DEFAULT_STEPS, size: int | None = None,

@@ -12,7 +12,12 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from .images import IMAGE_SUFFIXES, MIN_SIDE
+#: VGG19 halves the size 4 times before conv5_1: files need at least this short side.
+MIN_SIDE = 32
+#: Below this short side a pooling layer before conv5_1 has nothing left (2**4): refused.
+MIN_NETWORK_SIDE = 16
+#: File types :func:`~nst_course.images.save_image` writes (the format comes from the suffix).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 
 
 def image_output(path: str | Path) -> Path:

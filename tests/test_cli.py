@@ -107,10 +107,10 @@ def test_every_command_module_registers_itself_and_runs():
 
     from nst_course import cli
 
-    for command in cli.COMMANDS:
+    for command, names in cli.COMMANDS.items():
         sub = argparse.ArgumentParser().add_subparsers()
         command.add_parser(sub)
-        assert sub.choices, command.__name__
+        assert tuple(sub.choices) == names, command.__name__  # what build_parser registers by name
         for name, parser in sub.choices.items():
             assert callable(parser.get_default("func")), (command.__name__, name)
     assert cli.main(["samples"]) == 0
@@ -137,3 +137,37 @@ def test_stylize_keeps_no_tensors_on_the_arguments(tmp_path, monkeypatch):
                  "--steps", "1", "--init-image", "chelsea"]) == 0
     assert not [k for k, v in seen["args"].items() if isinstance(v, torch.Tensor) or (
         isinstance(v, list) and any(isinstance(t, torch.Tensor) for t in v))]
+
+
+def test_a_refused_stylize_answers_without_loading_torch():
+    """``import nst_course`` and the checks of ``stylize`` need no PyTorch (about 2 s to import):
+    a mistyped option or a bad number is refused at once; a real run still loads it."""
+    code = ("import sys\nfrom nst_course.cli import main\nimport nst_course\n"
+            "assert 'torch' not in sys.modules, 'import nst_course loaded torch'\n"
+            "for argv in ([], ['--steps', '0'], ['--size', 'abc'], ['--style-weight', 'nan'],\n"
+            "             ['--style-scale', '0.01'], ['--mask', 'm.png']):\n"
+            "    try:\n"
+            "        code = main(['stylize', 'a.png', 'swirls,waves', '-o', 'o.png', *argv[:2]]\n"
+            "                    if argv else ['stylze'])\n"
+            "    except SystemExit as e:\n"
+            "        code = e.code\n"
+            "    assert code == 2, (argv, code)\n"
+            "    assert 'torch' not in sys.modules, f'{argv} loaded torch'\n"
+            "from nst_course import stylize\n"
+            "assert 'torch' in sys.modules and stylize.__module__ == 'nst_course.optimize'\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+
+
+def test_the_public_names_come_from_their_modules():
+    import importlib
+
+    import nst_course
+
+    star = {}
+    exec("from nst_course import *", star)
+    assert set(nst_course.__all__) <= set(star) and set(nst_course.__all__) <= set(dir(nst_course))
+    for name, module in nst_course._WHERE.items():
+        assert getattr(nst_course, name) is getattr(importlib.import_module(f"nst_course.{module}"), name)
+    with pytest.raises(AttributeError, match="no attribute 'stylise'"):
+        nst_course.stylise  # noqa: B018

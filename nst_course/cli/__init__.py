@@ -29,25 +29,44 @@ import warnings
 from . import adain, bench, course, doctor, export, samples, serve, stylize, train, video
 from .common import Parser, fail, show_note
 
-#: the command modules, in the order ``--help`` lists them
-COMMANDS = (stylize, samples, doctor, bench, adain, course, train, video, export, serve)
+#: the command modules, in the order ``--help`` lists them, and the subcommands each registers
+COMMANDS = {stylize: ("stylize",), samples: ("samples",), doctor: ("doctor",), bench: ("bench",),
+            adain: ("adain",), course: ("lessons", "lab"), train: ("train", "apply"),
+            video: ("video",), export: ("export",), serve: ("serve",)}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``nst-course`` parser with every command of :data:`COMMANDS`."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``nst-course`` parser with every command of :data:`COMMANDS`.
+
+    ``command``: the one being run (:func:`wanted_command`). Only its module then adds its
+    options; the others are registered by name, which is enough to parse and for argparse to
+    list the commands when one is mistyped. Some modules read their defaults from modules
+    that import PyTorch (``train``, ``video``), so a refused ``stylize`` answers without
+    loading it (about 2 s). None (``nst-course --help``): every command with its options.
+    """
     from .. import __version__
 
     p = Parser(prog="nst-course", description="Neural style transfer course tools.")
     p.add_argument("--version", action="version", version=f"nst-course {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
-    for command in COMMANDS:
-        command.add_parser(sub)
+    for module, names in COMMANDS.items():
+        if command is None or command in names:
+            module.add_parser(sub)
+        else:
+            for name in names:
+                sub.add_parser(name)
     return p
+
+
+def wanted_command(argv: list[str]) -> str | None:
+    """The subcommand ``argv`` runs: its first word that is not an option (the top-level
+    options, ``--help`` and ``--version``, take no value); None if there is none."""
+    return next((word for word in argv if not word.startswith("-")), None)
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
+    parser = build_parser(wanted_command(argv))
     args, rest = parser.parse_known_args(argv)
     if rest and not getattr(args, "takes_rest", False):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
@@ -65,10 +84,9 @@ def main(argv=None) -> int:
         return 130
     except Exception as e:  # one clear line, never a traceback
         from ..files import OutputError
-        from ..images import ImageError
         from ..weights import WeightsError
 
-        msg = str(e) if isinstance(e, ImageError | WeightsError | FileExistsError | ValueError
-                                   | OutputError) \
+        # images.ImageError is a ValueError (and images imports PyTorch: not for a refusal)
+        msg = str(e) if isinstance(e, WeightsError | FileExistsError | ValueError | OutputError) \
             else f"{type(e).__name__}: {e}"
         return fail(msg)

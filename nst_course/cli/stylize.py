@@ -14,19 +14,20 @@ import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from .. import validate
 from .common import Help, numbers, show_note, split
+
+if TYPE_CHECKING:
+    import torch
 
 #: the schedules ``--schedule`` takes by name (else comma-separated sizes)
 NAMED_SCHEDULES = ("auto", "coarse-to-fine", "single", "adain")
 
 
 def add_parser(sub) -> None:
-    from ..config import DEFAULT_SIZE
-    from ..optimize import DEFAULT_STEPS, DEFAULT_STYLE_CALIBRATION, DEFAULT_STYLE_WEIGHT
+    from ..config import DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STYLE_CALIBRATION, DEFAULT_STYLE_WEIGHT
 
     s = sub.add_parser("stylize", help="paint CONTENT in the style of STYLE (Gatys et al.)",
                        formatter_class=Help)
@@ -69,12 +70,12 @@ def run(args) -> int:
     from functools import partial
 
     from ..files import check_writable, save_or_fallback
-    from ..images import load_image, save_image
 
     out = validate.image_output(args.output)
     check_writable(out, args.force)  # before the run, not after it
     _check_numbers(args)
     _check_neural_style(args)
+    from ..images import load_image, save_image  # PyTorch: after the checks, so a refusal is quick
     content = load_image(args.content, args.size)
     h, w = content.shape[-2:]
     estimate = _check_budget(args, h, w)  # before loading the styles at the content's size
@@ -199,7 +200,7 @@ def _check_neural_style(args) -> None:
     """Numbers and combinations of the neural-style options, before any work."""
     import math
 
-    from ..images import MIN_SIDE
+    from ..validate import MIN_SIDE
 
     if not (math.isfinite(args.style_scale) and 0 < args.style_scale <= 8):
         raise ValueError(f"--style-scale must be above 0 and at most 8, got {args.style_scale}.")
@@ -211,28 +212,12 @@ def _check_neural_style(args) -> None:
         if getattr(args, flag) < 0:
             raise ValueError(f"--{flag.replace('_', '-')} must be 0 (off) or a number of steps, "
                              f"got {getattr(args, flag)}.")
-    from ..vgg import LAYERS
-
-    for flag in ("content_layers", "style_layers"):
-        names = split(getattr(args, flag), f"--{flag.replace('_', '-')}")
-        wrong = [n for n in names if n not in LAYERS]
-        if wrong:
-            raise ValueError(f"--{flag.replace('_', '-')}: {', '.join(wrong)} is not a VGG19 layer; use "
-                             "Gatys names conv1_1 ... conv5_4 or pool1 ... pool5 (lesson 01).")
     if args.learning_rate is not None:
         validate.positive("--learning-rate", args.learning_rate)
     styles = split(args.style, "STYLE")
     if args.style_blend_weights is not None:
         validate.blend_weights(numbers(args.style_blend_weights, "--style-blend-weights"), len(styles),
                                "--style-blend-weights")
-    if args.schedule not in NAMED_SCHEDULES:
-        from ..stages import schedule_sizes
-
-        sizes = numbers(args.schedule, "--schedule", int)
-        try:
-            schedule_sizes(sizes, args.size, args.steps)
-        except ValueError as e:
-            raise ValueError(f"--schedule: {e} (--size {args.size}, --steps {args.steps}).") from None
     if args.mask is not None:
         masks = split(args.mask, "--mask")
         if len(masks) != len(styles):
@@ -249,6 +234,23 @@ def _check_neural_style(args) -> None:
                              "from the content photo and runs every step at --size.")
     if args.save_every:
         _check_snapshot_names(args)
+    # the checks below import PyTorch (through nst_course.vgg and .stages): the others come first
+    from ..vgg import LAYERS
+
+    for flag in ("content_layers", "style_layers"):
+        names = split(getattr(args, flag), f"--{flag.replace('_', '-')}")
+        wrong = [n for n in names if n not in LAYERS]
+        if wrong:
+            raise ValueError(f"--{flag.replace('_', '-')}: {', '.join(wrong)} is not a VGG19 layer; use "
+                             "Gatys names conv1_1 ... conv5_4 or pool1 ... pool5 (lesson 01).")
+    if args.schedule not in NAMED_SCHEDULES:
+        from ..stages import schedule_sizes
+
+        sizes = numbers(args.schedule, "--schedule", int)
+        try:
+            schedule_sizes(sizes, args.size, args.steps)
+        except ValueError as e:
+            raise ValueError(f"--schedule: {e} (--size {args.size}, --steps {args.steps}).") from None
 
 
 def _snapshot_path(out: Path, step: int) -> Path:
