@@ -204,9 +204,15 @@ def built(tmp_path_factory):
     return {"site": site[0], "slides": deck[0]}
 
 
-def _open_offline(p, page_path: Path, width=1280, height=800):
-    """(browser, page, requests outside the folder, failed requests) with the page loaded."""
-    browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+#: true once every stored widget view of the page has been drawn (ipywidgets' embed manager
+#: replaces each view's script with a ``.jupyter-widgets`` element beside it)
+WIDGETS_DRAWN = """() => [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')]
+  .every(s => s.parentElement.querySelector('.jupyter-widgets'))"""
+
+
+def _open_offline(browser, page_path: Path, width=1280, height=800):
+    """(page, requests outside the folder, failed requests): a new page of ``browser`` with
+    ``page_path`` loaded, its formulas typeset and its widgets drawn."""
     page = browser.new_page(viewport={"width": width, "height": height})
     folder, outside, failed = page_path.parent.resolve(), [], []
 
@@ -224,23 +230,39 @@ def _open_offline(p, page_path: Path, width=1280, height=800):
     page.wait_for_load_state("load")
     page.wait_for_function("() => !window.MathJax || !MathJax.Hub || MathJax.Hub.queue.running === 0 "
                            "&& MathJax.Hub.queue.pending === 0", timeout=30_000)
-    page.wait_for_timeout(1500)  # widgets render after load
-    return browser, page, outside, failed
+    page.wait_for_function(WIDGETS_DRAWN, timeout=30_000)
+    return page, outside, failed
 
 
 @contextlib.contextmanager
-def _offline_page(page_path: Path, what: str):
-    """The page loaded in Chromium with every request outside its folder blocked; fails on any."""
+def _chromium():
+    """One offline Chromium (the tests' flags) for several pages."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser, page, outside, failed = _open_offline(p, page_path)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            assert not outside, f"{what} fetched from outside the folder: {outside[:3]}"
-            assert not failed, f"requests failed: {failed[:3]}"
-            yield page
+            yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def _offline_page(page_path: Path, what: str, browser=None, **size):
+    """The page loaded in Chromium with every request outside its folder blocked; fails on any.
+    ``browser``: open it there (a new page, closed afterwards) instead of in a Chromium of its
+    own; ``size``: ``width`` and ``height`` of the window (1280 x 800)."""
+    if browser is None:
+        with _chromium() as own, _offline_page(page_path, what, own, **size) as page:
+            yield page
+        return
+    page, outside, failed = _open_offline(browser, page_path, **size)
+    try:
+        assert not outside, f"{what} fetched from outside the folder: {outside[:3]}"
+        assert not failed, f"requests failed: {failed[:3]}"
+        yield page
+    finally:
+        page.close()
 
 
 OVERFLOW_JS = """() => {

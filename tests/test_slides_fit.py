@@ -18,7 +18,7 @@ import shutil
 
 import pytest
 from _executed import executed, shared_folder
-from test_browser import LESSON, ROOT, SHOTS, _offline_page, _requirements
+from test_browser import LESSON, ROOT, SHOTS, _chromium, _offline_page, _requirements
 
 MAX_SCROLLING = 0.10  # share of slides that may still need to scroll
 
@@ -115,21 +115,20 @@ def _reaches_the_bottom_by_keyboard(page, h, v) -> str:
 
 def test_every_slide_fits_the_screen(decks):
     problems, scrolling, total = [], [], 0
-    for deck in decks:
-        with _offline_page(deck, deck.name) as page:
-            page.set_viewport_size({"width": 1280, "height": 720})
-            page.wait_for_timeout(300)
-            slides = page.evaluate(FIT_JS)
-            total += len(slides)
-            problems += [f"{deck.stem} #/{s['h']}/{s['v']}: {b}" for s in slides for b in s["bad"]]
-            for s in (s for s in slides if s["scrolls"]):
-                scrolling.append(f"{deck.stem} #/{s['h']}/{s['v']} ({s['height']} px)")
-                missed = _reaches_the_bottom_by_keyboard(page, s["h"], s["v"])
-                if missed:
-                    problems.append(f"{deck.stem} #/{s['h']}/{s['v']}: {missed}")
-            tallest = max(slides, key=lambda s: s["height"])
-            page.evaluate(f"Reveal.slide({tallest['h']}, {tallest['v']})")
-            page.screenshot(path=str(SHOTS / f"fit_{deck.stem.split('.')[0]}_tallest.png"))
+    with _chromium() as browser:  # one Chromium, a new page per deck
+        for deck in decks:
+            with _offline_page(deck, deck.name, browser, width=1280, height=720) as page:
+                slides = page.evaluate(FIT_JS)
+                total += len(slides)
+                problems += [f"{deck.stem} #/{s['h']}/{s['v']}: {b}" for s in slides for b in s["bad"]]
+                for s in (s for s in slides if s["scrolls"]):
+                    scrolling.append(f"{deck.stem} #/{s['h']}/{s['v']} ({s['height']} px)")
+                    missed = _reaches_the_bottom_by_keyboard(page, s["h"], s["v"])
+                    if missed:
+                        problems.append(f"{deck.stem} #/{s['h']}/{s['v']}: {missed}")
+                tallest = max(slides, key=lambda s: s["height"])
+                page.evaluate(f"Reveal.slide({tallest['h']}, {tallest['v']})")
+                page.screenshot(path=str(SHOTS / f"fit_{deck.stem.split('.')[0]}_tallest.png"))
     assert not problems, f"{len(problems)} problems on {total} slides:\n" + "\n".join(problems[:25])
     assert len(scrolling) <= MAX_SCROLLING * total, \
         f"{len(scrolling)} of {total} slides need to scroll: " + ", ".join(scrolling[:10])
