@@ -206,8 +206,9 @@ def built(tmp_path_factory):
 
 #: true once every stored widget view of the page has been drawn (ipywidgets' embed manager
 #: replaces each view's script with a ``.jupyter-widgets`` element beside it)
-WIDGETS_DRAWN = """() => [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')]
-  .every(s => s.parentElement.querySelector('.jupyter-widgets'))"""
+WIDGETS_DRAWN = """() => [...document.querySelectorAll(
+  'script[type="application/vnd.jupyter.widget-view+json"]')].every(
+  s => s.parentElement.querySelector('.jupyter-widgets'))"""
 
 
 def _open_offline(browser, page_path: Path, width=1280, height=800):

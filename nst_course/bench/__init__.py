@@ -21,48 +21,39 @@ The pieces, one concept each: :mod:`.plain` (the reference), :mod:`.timing`, :mo
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import time
 from pathlib import Path
 
-import torch
+from .sweep import SWEEP_PAIRS, SWEEP_SCHEDULES, SWEEP_WEIGHTS
 
-from .plain import PlainNST
-from .sweep import (
-    QUALITY,
-    SWEEP_PAIRS,
-    SWEEP_SCHEDULES,
-    SWEEP_WEIGHTS,
-    full_size_steps,
-    plan_label,
-    start_cost,
-    sweep_lines,
-    time_to_quality_sweep,
-)
-from .tables import MARKERS, TABLE_HEADER, between_markers, markdown, parse_markdown, processor, update_readme
-from .timing import (
-    ASPECT,
-    IMPLS,
-    adain_gflop,
-    conv_peak,
-    images,
-    peak_memory_mb,
-    peak_rss_mb,
-    run,
-    step_gflop,
-    time_adain,
-)
+#: the names this package offers and the module of each, imported on first use (PEP 562), so
+#: a refused ``nst-course bench`` answers before PyTorch is loaded (about 2 s)
+_WHERE = {
+    "PlainNST": "plain",
+    **dict.fromkeys(("QUALITY", "SWEEP_PAIRS", "SWEEP_SCHEDULES", "SWEEP_WEIGHTS", "full_size_steps",
+                     "plan_label", "start_cost", "sweep_lines", "time_to_quality_sweep"), "sweep"),
+    **dict.fromkeys(("MARKERS", "TABLE_HEADER", "between_markers", "markdown", "parse_markdown",
+                     "processor", "update_readme"), "tables"),
+    **dict.fromkeys(("ASPECT", "IMPLS", "adain_gflop", "conv_peak", "images", "peak_memory_mb",
+                     "peak_rss_mb", "run", "step_gflop", "time_adain"), "timing"),
+}
+__all__ = sorted([*_WHERE, "main"], key=lambda name: (not name[0].isupper(), name))
 
-__all__ = ["ASPECT", "IMPLS", "MARKERS", "QUALITY", "SWEEP_PAIRS", "SWEEP_SCHEDULES", "SWEEP_WEIGHTS",
-           "TABLE_HEADER", "PlainNST", "adain_gflop", "between_markers", "conv_peak", "full_size_steps",
-           "images", "main", "markdown", "parse_markdown", "peak_memory_mb", "peak_rss_mb", "plan_label",
-           "processor", "run", "start_cost", "step_gflop", "sweep_lines", "time_adain",
-           "time_to_quality_sweep", "update_readme"]
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'nst_course.bench' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value  # found once; later uses do not come here
+    return value
 
 
 def main(argv=None) -> int:
     from ..cli.common import Parser, fail
+    from .tables import between_markers, markdown, update_readme
 
     p = Parser(prog="nst-course bench", description=__doc__.split("\n")[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024], help="image widths")
@@ -111,6 +102,8 @@ def main(argv=None) -> int:
         except ValueError as e:
             return fail(str(e))
     else:
+        from .timing import run
+
         res = run(a.sizes, a.steps, a.rounds, not a.no_memory)
     if a.markdown or a.update_readme:
         try:
@@ -134,6 +127,8 @@ def _main_sweep(a) -> int:
     """``nst-course bench --sweep``: :func:`time_to_quality_sweep`, its table, README and JSON;
     with ``--from-json`` the table of earlier ``--sweep --json`` files (their rows one after the
     other, e.g. pairs measured in two processes; same size and steps)."""
+    from .sweep import sweep_lines
+    from .tables import update_readme
     if a.from_json:
         files = [_read_json(f, ("size", "steps", "rows", "command", "measured"), "--sweep --json")
                  for f in a.from_json]
@@ -164,6 +159,11 @@ def _main_sweep(a) -> int:
                       else " --sweep-pairs " + " ".join(a.sweep_pairs))
                    + ("" if a.sweep_schedules == list(SWEEP_SCHEDULES)
                       else " --sweep-schedules " + " ".join(a.sweep_schedules)))
+        import torch
+
+        from .sweep import time_to_quality_sweep
+        from .tables import processor
+
         measured = (f"{time.strftime('%Y-%m-%d')} on {processor()}, {torch.get_num_threads()} "
                     f"threads, torch {torch.__version__}")
 
@@ -211,23 +211,19 @@ def _read_json(path, keys, made_by: str) -> dict:
 
 
 def _check_args(a) -> None:
-    """Sizes, steps, rounds and the JSON path, checked before minutes of benchmarking."""
+    """Sizes, steps, rounds and the JSON path, checked before minutes of benchmarking. The
+    memory checks import PyTorch (through :mod:`~nst_course.budget`): they come last, and
+    ``--sizes`` is checked only when it is measured (not with ``--from-json`` or ``--sweep``)."""
     import math
 
-    from .. import budget
     from ..files import check_writable
-    from ..images import MIN_SIDE
+    from ..validate import MIN_SIDE
 
-    smallest = math.ceil(MIN_SIDE / ASPECT)  # the height, 3/4 of the width, needs MIN_SIDE px
-    for width in a.sizes:
-        if width < smallest:
-            raise ValueError(f"--sizes must be at least {smallest} (the height is 3/4 of it and "
-                             f"VGG19 needs {MIN_SIDE} px), got {width}.")
-        budget.check_memory(round(width * ASPECT), width, flag="--sizes")
     for flag in ("steps", "rounds"):
         if getattr(a, flag) < 1:
             raise ValueError(f"--{flag} must be at least 1, got {getattr(a, flag)}.")
-    if a.sweep and not a.from_json:
+    sweeping = a.sweep and not a.from_json
+    if sweeping:
         if a.sweep_images:
             Path(a.sweep_images).mkdir(parents=True, exist_ok=True)
         for pair in a.sweep_pairs:
@@ -236,7 +232,6 @@ def _check_args(a) -> None:
         if a.sweep_size < MIN_SIDE:
             raise ValueError(f"--sweep-size must be at least {MIN_SIDE} (VGG19's smallest input), "
                              f"got {a.sweep_size}.")
-        budget.check_memory(a.sweep_size, a.sweep_size, flag="--sweep-size")
         if a.sweep_steps < 1:
             raise ValueError(f"--sweep-steps must be at least 1, got {a.sweep_steps}.")
         if not all(math.isfinite(w) and w > 0 for w in a.sweep_weights):
@@ -244,6 +239,20 @@ def _check_args(a) -> None:
                              + " ".join(f"{w:g}" for w in a.sweep_weights) + ".")
     if a.json:
         check_writable(a.json, force=True)
+    if sweeping:
+        from .. import budget
+
+        budget.check_memory(a.sweep_size, a.sweep_size, flag="--sweep-size")
+    elif not a.from_json:
+        from .. import budget
+        from .timing import ASPECT
+
+        smallest = math.ceil(MIN_SIDE / ASPECT)  # the height, 3/4 of the width, needs MIN_SIDE px
+        for width in a.sizes:
+            if width < smallest:
+                raise ValueError(f"--sizes must be at least {smallest} (the height is 3/4 of it and "
+                                 f"VGG19 needs {MIN_SIDE} px), got {width}.")
+            budget.check_memory(round(width * ASPECT), width, flag="--sizes")
 
 
 if __name__ == "__main__":  # pragma: no cover

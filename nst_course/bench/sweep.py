@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import time
 
-import torch
-
-from ..vgg import load_vgg
-
 SWEEP_PAIRS = (("astronaut", "swirls"), ("chelsea", "waves"))
 SWEEP_WEIGHTS = (10.0, 100.0, 1000.0, 4000.0)
 #: the runs measured against single-scale from the photo (``--sweep-schedules``)
@@ -82,6 +78,7 @@ def time_to_quality_sweep(pairs=SWEEP_PAIRS, style_weights=SWEEP_WEIGHTS, size: 
     (``nst-course bench --sweep``).
     """
     from ..images import load_image
+    from ..vgg import load_vgg
 
     exact_vgg = load_vgg(weights, precision="float32")
     for line in sweep_lines([], size, steps):  # the title and the table's header
@@ -112,6 +109,8 @@ def time_to_quality_sweep(pairs=SWEEP_PAIRS, style_weights=SWEEP_WEIGHTS, size: 
 
 def _quality_runs(content, style, w, steps, schedules, weights, exact_vgg) -> list[dict]:
     """The runs of one row of :func:`time_to_quality_sweep`: single-scale, then ``schedules``."""
+    import torch
+
     from ..objective import Objective
     from ..optimize import stylize
     from ..stages import auto_plan, schedule_sizes

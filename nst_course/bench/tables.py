@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import re
 
-import torch
-
 
 def processor() -> str:
     """The CPU's name (``model name`` in ``/proc/cpuinfo``) and what torch's speed depends on:
     the vector instructions torch dispatches to and whether bfloat16 is native."""
     import platform
+
+    import torch
 
     name, flags = "", set()
     try:
