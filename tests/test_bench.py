@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from nst_course import bench
+from nst_course.bench import timing
 
 
 def test_step_gflop_counts_forward_and_input_backward():
@@ -61,13 +62,16 @@ def test_markdown_table_parses_and_names_machine_and_date():
 
 def test_run_result_makes_a_markdown_table(monkeypatch):
     # the measurement monkeypatched away: run()'s own bookkeeping, in well under a second
-    monkeypatch.setattr(bench, "conv_peak", lambda dtype=None, **kw: 100.0)
-    monkeypatch.setattr(bench, "images", lambda width: (torch.rand(1, 3, width * 3 // 4, width),) * 2)
-    monkeypatch.setattr(bench, "IMPLS", {k: (lambda c, s, n: [0.01] * (n - 1)) for k in bench.IMPLS})
+    # patched where run() looks them up (bench.timing), not on the package that re-exports them
+    monkeypatch.setattr(timing, "conv_peak", lambda dtype=None, **kw: 100.0)
+    monkeypatch.setattr(timing, "images", lambda width: (torch.rand(1, 3, width * 3 // 4, width),) * 2)
+    monkeypatch.setattr(timing, "IMPLS", {k: (lambda c, s, n: [0.01] * (n - 1)) for k in bench.IMPLS})
+    started = time.perf_counter()
     res = bench.run((64,), steps=2, rounds=1, memory=False, out=lambda line: None, adain=None)
     table = bench.parse_markdown(bench.markdown(res, "nst-course bench --sizes 64"))
     assert len(table["rows"]) == 3 and table["machine"] == bench.processor()
     assert table["date"] == time.strftime("%Y-%m-%d")
+    assert time.perf_counter() - started < 5  # nothing was measured for real (that takes ~10 s)
 
 
 def test_processor_names_the_cpu_and_its_bfloat16():
@@ -182,7 +186,10 @@ def _sweep_row(weight=10.0):
 
 
 def test_main_sweep_writes_its_table_into_the_readme(tmp_path, monkeypatch, capsys):
+    calls = []
+
     def fake_sweep(pairs, weights, size, steps, schedules, out=print, images_dir=None, on_row=None):
+        calls.append(size)  # main() must run this, not the real sweep (minutes)
         lines = bench.sweep_lines([_sweep_row(weights[0])], size, steps)
         for line in lines:
             out(line)
@@ -195,6 +202,7 @@ def test_main_sweep_writes_its_table_into_the_readme(tmp_path, monkeypatch, caps
     readme.write_text("a\n<!-- sweep:begin -->\nold\n<!-- sweep:end -->\nb\n")
     assert bench.main(["--sweep", "--sweep-size", "64", "--sweep-weights", "7", "--update-readme",
                        str(readme), "--json", str(saved)]) == 0
+    assert calls == [64]
     table = bench.between_markers(readme.read_text(), "sweep")
     assert table.startswith("\nMeasured ") and "| astronaut × swirls | 7 | single |" in table
     assert "old" not in table and "--sweep-size 64" in table and bench.processor() in table

@@ -53,7 +53,7 @@ def __getattr__(name: str):
 
 def main(argv=None) -> int:
     from ..cli.common import Parser, fail
-    from .tables import between_markers, markdown, update_readme
+    from . import between_markers, markdown, update_readme  # through the package: a test may patch them
 
     p = Parser(prog="nst-course bench", description=__doc__.split("\n")[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024], help="image widths")
@@ -102,7 +102,7 @@ def main(argv=None) -> int:
         except ValueError as e:
             return fail(str(e))
     else:
-        from .timing import run
+        from . import run
 
         res = run(a.sizes, a.steps, a.rounds, not a.no_memory)
     if a.markdown or a.update_readme:
@@ -127,8 +127,7 @@ def _main_sweep(a) -> int:
     """``nst-course bench --sweep``: :func:`time_to_quality_sweep`, its table, README and JSON;
     with ``--from-json`` the table of earlier ``--sweep --json`` files (their rows one after the
     other, e.g. pairs measured in two processes; same size and steps)."""
-    from .sweep import sweep_lines
-    from .tables import update_readme
+    from . import sweep_lines, update_readme
     if a.from_json:
         files = [_read_json(f, ("size", "steps", "rows", "command", "measured"), "--sweep --json")
                  for f in a.from_json]
@@ -161,8 +160,7 @@ def _main_sweep(a) -> int:
                       else " --sweep-schedules " + " ".join(a.sweep_schedules)))
         import torch
 
-        from .sweep import time_to_quality_sweep
-        from .tables import processor
+        from . import processor, time_to_quality_sweep
 
         measured = (f"{time.strftime('%Y-%m-%d')} on {processor()}, {torch.get_num_threads()} "
                     f"threads, torch {torch.__version__}")
