@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from .config import CONTENT_LAYERS, STYLE_LAYERS
+from .plotting import MAX_WIDTH, MIN_FONT
 from .vgg import feature_shapes
 
 PIPELINE_ALT = ("Diagram: the content photo, the style painting and the generated image each go "
@@ -19,7 +20,7 @@ PIPELINE_ALT = ("Diagram: the content photo, the style painting and the generate
                 "gradient flows back to the pixels of the generated image only, which are updated.")
 
 
-def _box(ax, x, y, w, h, text, colour, size=11):
+def _box(ax, x, y, w, h, text, colour, size=MIN_FONT):
     ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02", fc=colour, ec="black"))
     ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=size, wrap=True)
 
@@ -31,16 +32,16 @@ def _arrow(ax, a, b, colour="black", style="-|>", ls="-"):
 
 def pipeline_figure() -> plt.Figure:
     """Content, style and generated image -> fixed VGG19 -> losses -> gradient to the pixels."""
-    fig, ax = plt.subplots(figsize=(11, 4.6))
-    ax.set(xlim=(0, 11), ylim=(0, 4.6)), ax.axis("off")
+    fig, ax = plt.subplots(figsize=(MAX_WIDTH, 4.4))  # shown unscaled on a slide
+    ax.set(xlim=(-0.15, 11), ylim=(-0.8, 4.5)), ax.axis("off")
     _box(ax, 0.2, 3.4, 1.8, 0.9, "content\nphoto", "#cfe8ff")
     _box(ax, 0.2, 0.3, 1.8, 0.9, "style\npainting", "#ffe0c2")
     _box(ax, 0.2, 1.85, 1.8, 0.9, "generated\nimage x", "#d9f2d0")
     _box(ax, 3.0, 0.3, 2.0, 4.0, "VGG19\n(fixed weights,\nthe same network\nfor all three)", "#eeeeee")
-    _box(ax, 6.0, 3.1, 2.2, 1.2, f"content loss\nfeatures at {CONTENT_LAYERS[0]}", "#cfe8ff", 10)
+    _box(ax, 6.0, 3.1, 2.2, 1.2, f"content loss\nfeatures at {CONTENT_LAYERS[0]}", "#cfe8ff")
     _box(ax, 6.0, 0.3, 2.2, 1.4, f"style loss\nGram matrices at\n{STYLE_LAYERS[0]} … {STYLE_LAYERS[-1]}",
-         "#ffe0c2", 10)
-    _box(ax, 9.0, 1.75, 1.8, 1.1, "total loss\nα L_c + β L_s", "#fff6b0", 10)
+         "#ffe0c2")
+    _box(ax, 9.0, 1.75, 1.8, 1.1, "total loss\nα L_c + β L_s", "#fff6b0")
     for y in (3.85, 2.3, 0.75):
         _arrow(ax, (2.0, y), (3.0, y))
     _arrow(ax, (5.0, 3.7), (6.0, 3.7))
@@ -49,11 +50,12 @@ def pipeline_figure() -> plt.Figure:
     _arrow(ax, (5.0, 2.3), (6.0, 1.3))
     _arrow(ax, (8.2, 3.7), (9.0, 2.6))
     _arrow(ax, (8.2, 1.0), (9.0, 2.0))
-    ax.annotate("", xy=(1.1, 1.85), xytext=(9.9, 1.75),
-                arrowprops=dict(arrowstyle="-|>", color="#c0392b", lw=2.2, ls="--",
-                                connectionstyle="arc3,rad=-0.35"))
-    ax.text(5.5, 0.02, "gradient ∂L/∂x: only the pixels of x change", color="#c0392b", ha="center",
-            fontsize=11)
+    # the gradient's way back, under every box (a curve across the boxes hid their text)
+    red = "#c0392b"
+    ax.plot([9.9, 9.9, 0.0, 0.0], [1.75, -0.2, -0.2, 2.3], color=red, lw=2.2, ls="--")
+    _arrow(ax, (0.0, 2.3), (0.2, 2.3), colour=red)
+    ax.text(5.5, -0.35, "gradient ∂L/∂x: only the pixels of x change", color=red, ha="center",
+            va="top", fontsize=MIN_FONT)
     fig.tight_layout()
     return fig
 
@@ -74,26 +76,28 @@ def vgg19_figure(size: int = 256) -> plt.Figure:
     the style layers (orange) and the content layer (blue) marked."""
     shapes = feature_shapes(size)
     convs = [k for k in shapes if k.startswith("conv")]
-    fig, ax = plt.subplots(figsize=(12, 4.2))
-    ax.set(xlim=(-0.3, 0.75 * len(convs) + 5 * 0.85 + 0.5), ylim=(0, 4.6)), ax.axis("off")
+    fig, ax = plt.subplots(figsize=(MAX_WIDTH, 5.0))
+    ax.set(xlim=(-0.3, 0.75 * len(convs) + 5 * 0.85 + 0.5), ylim=(-0.5, 5.4)), ax.axis("off")
     x = 0.0
     for name, (c, h, _) in shapes.items():
         if name.startswith("pool"):
             bar = 2.6 * h / size * 2
             ax.add_patch(FancyBboxPatch((x, 0.6), 0.35, bar, boxstyle="square,pad=0",
                                         fc="#888888", ec="black"))
-            ax.text(x + 0.17, 0.6 + bar + 0.08, name, ha="center", va="bottom", fontsize=8, rotation=90)
+            ax.text(x + 0.17, 0.6 + bar + 0.08, name, ha="center", va="bottom", fontsize=MIN_FONT,
+                    rotation=90)
             x += 0.85
             continue
         height = 0.4 + 2.6 * h / size           # side of the map: halves per block
         width = 0.25 + 0.45 * c / 512            # channels: 64 ... 512
         colour = "#ffb36b" if name in STYLE_LAYERS else "#7fb8f0" if name in CONTENT_LAYERS else "#dddddd"
         ax.add_patch(FancyBboxPatch((x, 0.6), width, height, boxstyle="square,pad=0", fc=colour, ec="black"))
-        ax.text(x + width / 2, 0.6 + height + 0.08, name, ha="center", va="bottom", fontsize=8, rotation=90)
-        if name.endswith("_1"):
-            ax.text(x, 0.15, f"{c}×{h}×{h}", fontsize=8)
+        ax.text(x + width / 2, 0.6 + height + 0.08, name, ha="center", va="bottom", fontsize=MIN_FONT,
+                rotation=90)
+        if name.endswith("_1"):  # C and H x W of the block, on two lines to fit under it
+            ax.text(x, 0.5, f"{c} ch\n{h}×{h}", va="top", fontsize=MIN_FONT)
         x += width + 0.12
-    ax.text(0, 4.35, f"VGG19 for a {size}×{size} image (the fully connected layers are dropped)  —  "
-            "orange: style layers, blue: content layer", fontsize=10)
+    ax.text(0, 5.3, f"VGG19 for a {size}×{size} image (the fully connected layers are dropped)\n"
+            "orange: style layers, blue: content layer, grey: pooling", va="top", fontsize=MIN_FONT)
     fig.tight_layout()
     return fig

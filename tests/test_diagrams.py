@@ -4,6 +4,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from nst_course.diagrams import PIPELINE_ALT, pipeline_figure, vgg19_alt, vgg19_figure  # noqa: E402
+from nst_course.plotting import readability_problems  # noqa: E402
 
 
 def test_pipeline_names_every_part():
@@ -14,5 +15,12 @@ def test_pipeline_names_every_part():
 
 def test_vgg19_shapes_follow_the_input_size():
     texts = [t.get_text() for t in vgg19_figure(128).axes[0].texts]
-    assert "64×128×128" in texts and "512×8×8" in texts and sum(t.startswith("conv") for t in texts) == 16
+    assert "64 ch\n128×128" in texts and "512 ch\n8×8" in texts
+    assert sum(t.startswith("conv") for t in texts) == 16
     assert "512 channels at 8 px" in vgg19_alt(128)
+
+
+def test_both_diagrams_are_readable_on_a_slide():
+    # at most 9 in wide, text at least 11 pt, nothing overlapping (they were 11-12 in, 8-10 pt)
+    for fig in (pipeline_figure(), vgg19_figure(256), vgg19_figure(512)):
+        assert readability_problems(fig) == []
