@@ -134,6 +134,19 @@ def test_every_slide_fits_the_screen(decks):
         f"{len(scrolling)} of {total} slides need to scroll: " + ", ".join(scrolling[:10])
 
 
+def test_every_lesson_figure_is_readable_in_class(decks, tmp_path_factory):
+    # plotting.readability_problems, stored by the lessons' display hook on every figure (at most
+    # 9 in wide, text at least 11 pt): read from the lessons executed for the decks above
+    shared = shared_folder(tmp_path_factory)
+    problems = []
+    for path in sorted(LESSON.parent.glob("[0-9][0-9]_*.ipynb")):
+        for k, cell in enumerate(executed(path, shared).cells):
+            for out in cell.get("outputs", []):
+                found = (out.get("metadata", {}).get("image/png") or {}).get("nst_readability", [])
+                problems += [f"{path.stem} cell {k}: {p}" for p in found]
+    assert not problems, "\n".join(problems)
+
+
 def test_long_cells_are_cut_into_sub_slides_at_build_time():
     import nbformat
 
