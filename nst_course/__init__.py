@@ -7,7 +7,7 @@ checks its arguments before it loads PyTorch (about 2 s): a refused command answ
 
 from __future__ import annotations
 
-import importlib
+from ._lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -26,14 +26,4 @@ _WHERE = {
 __all__ = sorted(_WHERE, key=lambda name: (not name[0].isupper(), name))
 
 
-def __getattr__(name: str):
-    """``nst_course.stylize`` and ``from nst_course import stylize``: the name from its module."""
-    if name not in _WHERE:
-        raise AttributeError(f"module 'nst_course' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    globals()[name] = value  # found once; later uses do not come here
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__getattr__, __dir__ = lazy_attributes(__name__, _WHERE, globals())

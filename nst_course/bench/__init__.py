@@ -21,12 +21,12 @@ The pieces, one concept each: :mod:`.plain` (the reference), :mod:`.timing`, :mo
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import time
 from pathlib import Path
 
+from .._lazy import lazy_attributes
 from .sweep import SWEEP_PAIRS, SWEEP_SCHEDULES, SWEEP_WEIGHTS
 
 #: the names this package offers and the module of each, imported on first use (PEP 562), so
@@ -43,12 +43,7 @@ _WHERE = {
 __all__ = sorted([*_WHERE, "main"], key=lambda name: (not name[0].isupper(), name))
 
 
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module 'nst_course.bench' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    globals()[name] = value  # found once; later uses do not come here
-    return value
+__getattr__, __dir__ = lazy_attributes(__name__, _WHERE, globals())
 
 
 def main(argv=None) -> int:
