@@ -45,7 +45,8 @@ ImageSource = Union["torch.Tensor", str, os.PathLike]
 Callback = Callable[[Any, "torch.Tensor"], bool | None]
 #: where an optimisation starts: ``"content"``, ``"noise"``, ``"style"`` or an image tensor
 Init = Union[str, "torch.Tensor"]
-#: ``"auto"``, ``"coarse-to-fine"``, ``"single"`` (or None) or increasing long sides ``[128, 256, 512]``
+#: ``"auto"``, ``"coarse-to-fine"``, ``"single"`` (or None), ``"adain"``, ``"pyramid"`` or
+#: increasing long sides ``[128, 256, 512]``
 Schedule = str | Sequence[int] | None
 #: ``"cpu"``, ``"cuda"``, ``"mps"``, a ``torch.device`` or None (the best available)
 Device = Union[str, "torch.device", None]

@@ -28,6 +28,7 @@ import torch
 
 from .config import Callback
 from .loop import make_optimizer, optimization_loop
+from .pyramid import Pyramid
 
 
 @dataclass
@@ -155,8 +156,9 @@ class _Recorder:
         return total, parts
 
 
-def _scale_lbfgs_gradients(x: torch.Tensor) -> None:
-    """Multiply every gradient of ``x`` by :func:`lbfgs_loss_scale` of its first one."""
+def _scale_lbfgs_gradients(params: Sequence[torch.Tensor]) -> None:
+    """Multiply every gradient of ``params`` (the pixels, or a pyramid's levels) by
+    :func:`lbfgs_loss_scale` of the first gradient (one factor for all: a scaled loss)."""
     scale = []
 
     def hook(grad):
@@ -164,7 +166,8 @@ def _scale_lbfgs_gradients(x: torch.Tensor) -> None:
             scale.append(lbfgs_loss_scale(grad))
         return grad if scale[0] == 1.0 else grad * scale[0]
 
-    x.register_hook(hook)
+    for p in params:
+        p.register_hook(hook)
 
 
 def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]],
@@ -172,7 +175,7 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
                    lr: float | None = None, callback: Callback | None = None, callback_every: int = 10,
                    snapshot_every: int | None = None, progress: bool = True,
                    desc: str = "optimize", step_offset: int = 0, time_offset: float = 0.0,
-                   stop: Callable[[Sequence[float]], bool] | None = None) -> Result:
+                   stop: Callable[[Sequence[float]], bool] | None = None, levels: int = 1) -> Result:
     """Minimise ``objective(image)`` over the pixels of ``start`` ``(1, 3, H, W)`` for ``steps``
     steps with :func:`~nst_course.loop.optimization_loop`, recording each step.
 
@@ -180,7 +183,9 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
     (a later stage of a coarse-to-fine run continues the first one's history).
     ``stop(totals)`` (e.g. :class:`StopWhenFlat`), asked after every step with the total
     losses of this run's steps so far, ends the run early when it returns True
-    (``stopped="flat"``).
+    (``stopped="flat"``). ``levels > 1``: the optimiser changes a
+    :class:`~nst_course.pyramid.Pyramid` of that many levels instead of the pixels (same
+    objective, same loop, other coordinates).
     Ctrl-C returns the best image so far (``stopped="interrupted"``); a NaN or
     infinite loss stops the run and returns the last good image (``stopped="nan"``).
     """
@@ -188,10 +193,13 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
 
     from .config import bars_off
 
-    x = start.detach().clone().contiguous().requires_grad_(True)
-    if optimizer == "lbfgs":
-        _scale_lbfgs_gradients(x)
     recorder, result = _Recorder(objective), Result(image=start.detach().clone())
+    if levels > 1:
+        x, kernel_objective = Pyramid(start, levels), lambda p: recorder(p.image())
+    else:
+        x, kernel_objective = start.detach().clone().contiguous().requires_grad_(True), recorder
+    if optimizer == "lbfgs":
+        _scale_lbfgs_gradients(getattr(x, "levels", [x]))
     t0, last_step = time.perf_counter() - time_offset, step_offset + steps
     bar = tqdm(total=steps, desc=desc, disable=bars_off(progress), leave=False)
 
@@ -217,7 +225,7 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
         return False
 
     try:
-        optimization_loop(recorder, x, make_optimizer(x, optimizer, lr), steps, after_step)
+        optimization_loop(kernel_objective, x, make_optimizer(x, optimizer, lr), steps, after_step)
     except _NonFinite as e:
         warnings.warn(f"step {step_offset + len(result.history) + 1}: the loss became {e.args[0]}; "
                       "stopped and returned the last good image (try a smaller lr or weights).",
@@ -231,7 +239,7 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
     finally:
         bar.close()
     if result.stopped in ("done", "callback", "flat") and result.history:
-        _measure_final(objective, x, result)
+        _measure_final(objective, x.detach().clamp(0, 1), result)
     return result
 
 

@@ -26,6 +26,7 @@ LBFGS_HISTORY_BYTES = 400e6
 def make_optimizer(x: torch.Tensor, optimizer: str = "lbfgs", lr: float | None = None,
                    ) -> torch.optim.Optimizer:
     """The optimiser of the pixels ``x``: one ``opt.step(closure)`` = one loss evaluation.
+    (``x`` may also be a :class:`~nst_course.pyramid.Pyramid`: its levels are the parameters.)
 
     ``"lbfgs"`` (the paper's choice): one L-BFGS iteration per step (``max_iter=1``) and no
     line search, so the closure runs exactly once per step; tolerances off, so it never stops
@@ -33,12 +34,14 @@ def make_optimizer(x: torch.Tensor, optimizer: str = "lbfgs", lr: float | None =
     image, :data:`LBFGS_HISTORY_BYTES` in all, 3 pairs at least). ``"adam"``: one
     evaluation per step, ``lr`` 0.02 by default.
     """
+    params = getattr(x, "levels", [x])
     if optimizer == "lbfgs":
-        history = int(max(3, min(50, LBFGS_HISTORY_BYTES // (2 * x.numel() * x.element_size()))))
-        return torch.optim.LBFGS([x], lr=lr or 1.0, max_iter=1, history_size=history,
+        size = sum(p.numel() * p.element_size() for p in params)
+        history = int(max(3, min(50, LBFGS_HISTORY_BYTES // (2 * size))))
+        return torch.optim.LBFGS(params, lr=lr or 1.0, max_iter=1, history_size=history,
                                  tolerance_grad=-1, tolerance_change=-1)
     if optimizer == "adam":
-        return torch.optim.Adam([x], lr=lr or 0.02)
+        return torch.optim.Adam(params, lr=lr or 0.02)
     raise ValueError(f"optimizer must be 'lbfgs' or 'adam', not {optimizer!r}")
 
 

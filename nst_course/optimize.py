@@ -84,6 +84,9 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
             :func:`~nst_course.stages.auto_plan`; no size yet). ``"adain"``: from AdaIN's
             picture (``init="adain"``), 30 % of ``steps``, fewer once the loss is flat
             (``stopped="flat"``); the README's sweep compares it with ``"single"``.
+            ``"pyramid"``: every step at full size, the image held as a pyramid of 3 levels
+            (:mod:`nst_course.pyramid`: the same objective in other coordinates, where L-BFGS
+            moves the picture's large-scale layout sooner; the README's sweep measures it).
             ``"coarse-to-fine"``:
             a third of the steps at 1/4 size, a third at 1/2, a third at full size, each
             stage starting from the previous result upsampled with the photo's fine detail
@@ -121,7 +124,7 @@ def stylize(content: ImageSource, style: ImageSource | Sequence[ImageSource], *,
                      style_weight=style_weight, n_styles=len(styles))
     return run_stages(
         vgg, content_img, styles, schedule_sizes(schedule, long_side, plan.steps),
-        init=plan.init, seed=seed, style_scale=style_scale, stop=plan.stop,
+        init=plan.init, seed=seed, style_scale=style_scale, stop=plan.stop, levels=plan.levels,
         objective_kwargs=dict(content_layers=content_layers, style_layers=style_layers,
                               content_weight=content_weight, style_weight=style_weight,
                               tv_weight=tv_weight, style_layer_weights=style_layer_weights,

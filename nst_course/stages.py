@@ -24,6 +24,7 @@ from .config import CONTENT_LAYERS, Init, Schedule
 from .harness import Result, StopWhenFlat, optimize_image
 from .images import load_image, resize
 from .objective import Objective
+from .pyramid import LEVELS as PYRAMID_LEVELS
 from .tiled import SPLIT, TiledObjective
 from .vgg import LAYERS
 
@@ -39,21 +40,23 @@ def schedule_sizes(schedule: Schedule, long_side: int, steps: int) -> list[tuple
     ``long_side`` too: ``nst-course bench --sweep`` found coarse-to-fine ending with higher
     full-size losses than single-scale after the same 300 steps, at every style weight tried;
     what ``"auto"`` changes instead (the start and the number of steps) is :func:`auto_plan`'s.
-    Or increasing long sides ending at ``long_side`` (steps split evenly)."""
-    if schedule in ("auto", "single", "adain", None):
+    ``"pyramid"``: every step at ``long_side``, on the levels of a
+    :class:`~nst_course.pyramid.Pyramid` (:func:`auto_plan`). Or increasing long sides ending at
+    ``long_side`` (steps split evenly)."""
+    if schedule in ("auto", "single", "adain", "pyramid", None):
         return [(long_side, steps)]
     if schedule == "coarse-to-fine":
         if steps < 3:
             raise ValueError(f"coarse-to-fine needs at least 3 steps (one per size), got {steps}")
         sizes = [round(long_side / 4), round(long_side / 2), long_side]
     elif isinstance(schedule, str):
-        raise ValueError(f"schedule must be 'auto', 'coarse-to-fine', 'single', 'adain' or increasing "
-                         f"sizes, not {schedule!r}")
+        raise ValueError(f"schedule must be 'auto', 'coarse-to-fine', 'single', 'adain', 'pyramid' or "
+                         f"increasing sizes, not {schedule!r}")
     else:
         sizes = [int(s) for s in schedule]
         if not sizes or sizes != sorted(sizes) or min(sizes) < 16:
-            raise ValueError("schedule must be 'auto', 'coarse-to-fine', 'single' or increasing "
-                             f"sizes, not {schedule!r}")
+            raise ValueError("schedule must be 'auto', 'coarse-to-fine', 'single', 'adain', 'pyramid' or "
+                             f"increasing sizes, not {schedule!r}")
         if sizes[-1] != long_side:
             raise ValueError(f"the last size of schedule {sizes} must be the image's {long_side} px")
         if steps < len(sizes):
@@ -80,17 +83,23 @@ WARM_WEIGHTS = (10.0, 4000.0)
 
 @dataclass(frozen=True)
 class Plan:
-    """What a run does with a ``schedule`` (:func:`auto_plan`): its start, its steps at most
-    and its stopping rule (None: all ``steps``)."""
+    """What a run does with a ``schedule`` (:func:`auto_plan`): its start, its steps at most,
+    its stopping rule (None: all ``steps``) and the levels of the image the optimiser changes
+    (1: the pixels; more: a :class:`~nst_course.pyramid.Pyramid`)."""
 
     init: Init
     steps: int
     stop: StopWhenFlat | None = None
+    levels: int = 1
 
 
 def auto_plan(schedule: Schedule, long_side: int, steps: int, *, init: Init = "content",
               optimizer: str = "lbfgs", style_weight: float = 1.0, n_styles: int = 1) -> Plan:
-    """The :class:`Plan` of a run with ``schedule``: what ``"adain"`` and ``"auto"`` change.
+    """The :class:`Plan` of a run with ``schedule``: what ``"adain"``, ``"pyramid"`` and
+    ``"auto"`` change.
+
+    ``"pyramid"``: the run as asked, its image optimised as a
+    :class:`~nst_course.pyramid.Pyramid` of :data:`~nst_course.pyramid.LEVELS` levels.
 
     ``"adain"``: a run from the photo (``init="content"``, the default) starts from AdaIN's
     picture instead (``init="adain"``, the cost of about one step) and runs
@@ -109,6 +118,8 @@ def auto_plan(schedule: Schedule, long_side: int, steps: int, *, init: Init = "c
             raise ValueError("schedule 'adain' starts from AdaIN's picture; leave init at 'content' "
                              "or use schedule 'single' with your init.")
         return share
+    if schedule == "pyramid":
+        return Plan(init, steps, levels=PYRAMID_LEVELS)
     lo, hi = WARM_WEIGHTS
     warm = (schedule == "auto" and WARM_FROM is not None and isinstance(init, str) and init == "content"
             and optimizer == "lbfgs" and n_styles == 1 and long_side >= WARM_FROM

@@ -170,6 +170,7 @@ def test_start_cost_and_plan_labels():
     assert bench.plan_label("adain", 256, 300, 100.0) == "AdaIN start, 90 steps or flat"
     assert bench.plan_label("auto", 512, 300, 100.0) == "single"  # until a sweep shows it pays
     assert bench.plan_label("coarse-to-fine", 512, 300, 100.0) == "coarse-to-fine"
+    assert bench.plan_label("pyramid", 512, 300, 100.0) == "3-level pyramid"
 
 
 def _sweep_row(weight=10.0):

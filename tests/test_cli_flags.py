@@ -198,7 +198,7 @@ def test_schedule_sizes_run_coarse_to_fine(tmp_path, capsys):
     assert "Iteration 4 / 4" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("schedule", ["auto", "coarse-to-fine", "single"])
+@pytest.mark.parametrize("schedule", ["auto", "coarse-to-fine", "single", "pyramid"])
 def test_schedule_words_reach_stylize(tmp_path, spy, schedule):
     enough = ("--steps", "3", "--size", "128") if schedule == "coarse-to-fine" else ()  # 3 sizes
     assert stylize_cli(tmp_path, "--schedule", schedule, *enough) == 0

@@ -67,7 +67,7 @@ def main(argv=None) -> int:
     p.add_argument("--sweep-pairs", nargs="+", metavar="CONTENT:STYLE", default=[
                    f"{c}:{s}" for c, s in SWEEP_PAIRS], help="the sweep's photo and style pairs")
     p.add_argument("--sweep-schedules", nargs="+", default=list(SWEEP_SCHEDULES),
-                   choices=["auto", "adain", "coarse-to-fine"],
+                   choices=["auto", "adain", "coarse-to-fine", "pyramid"],
                    help="the schedules measured against single-scale")
     p.add_argument("--sweep-images", metavar="FOLDER", help="also save each sweep run's picture there")
     p.add_argument("--sweep-size", type=int, default=512, help="the sweep's image long side")

@@ -49,6 +49,8 @@ def plan_label(schedule, long_side: int, steps: int, style_weight: float) -> str
     plan = auto_plan(schedule, long_side, steps, style_weight=style_weight)
     if plan.init == "adain":
         return f"AdaIN start, {plan.steps} steps or flat"
+    if plan.levels > 1:
+        return f"{plan.levels}-level pyramid"
     sizes = [s for s, _ in schedule_sizes(schedule, long_side, steps)]
     if len(sizes) == 1:
         return "single"
@@ -181,7 +183,7 @@ def sweep_lines(rows: list[dict], size: int, steps: int) -> list[str]:
                        f"{run['reached_full_size_steps']:.0f} full-size steps"
                        if run["reached_step"] else "never")
             name = ("single" if k == 0 else f"`{run['schedule']}`: {run['plan']}"
-                    if run["schedule"] in ("auto", "adain") else f"`{run['schedule']}`")
+                    if run["schedule"] in ("auto", "adain", "pyramid") else f"`{run['schedule']}`")
             pair = f"{row['content']} × {row['style']} | {row['style_weight']:g}" if k == 0 else " | "
             lines.append(f"| {pair} | {name} | {run['steps']} | {run['seconds']:.1f} | "
                          f"{100 * run['seconds'] / single['seconds']:.0f} % | "

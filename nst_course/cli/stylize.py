@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import torch
 
 #: the schedules ``--schedule`` takes by name (else comma-separated sizes)
-NAMED_SCHEDULES = ("auto", "coarse-to-fine", "single", "adain")
+NAMED_SCHEDULES = ("auto", "coarse-to-fine", "single", "adain", "pyramid")
 
 
 def add_parser(sub) -> None:
@@ -182,7 +182,9 @@ def _neural_style_options(s: argparse.ArgumentParser) -> None:
                    help="'auto' or 'single' (all steps at --size: reaches the lowest losses), "
                         "'coarse-to-fine' (a third of the steps at 1/4, 1/2 and full size: 44 %% "
                         "of the time, higher losses), 'adain' (from AdaIN's picture, 30 %% of the "
-                        "steps or fewer once the loss is flat; the README's sweep) or "
+                        "steps or fewer once the loss is flat; the README's sweep), 'pyramid' "
+                        "(every step at --size on a 3-level image pyramid: lower losses sooner; "
+                        "the README's sweep) or "
                         "comma-separated increasing sizes ending "
                         "at --size, e.g. 128,256,512 (steps split evenly)")
     g.add_argument("--content-layers", default=",".join(CONTENT_LAYERS),
@@ -231,7 +233,7 @@ def _check_neural_style(args) -> None:
                                        ("--seed", args.seed is not None)) if on]
         if clash:
             raise ValueError(f"--mask cannot be combined with {', '.join(clash)}: a masked run starts "
-                             "from the content photo and runs every step at --size.")
+                             "from the content photo and runs every step at --size on its pixels.")
     if args.save_every:
         _check_snapshot_names(args)
     # the checks below import PyTorch (through nst_course.vgg and .stages): the others come first
