@@ -5,9 +5,10 @@ machine's memory (naming the largest size that would) and a run estimated at
 more than :data:`LONG_RUN_SECONDS` unless ``--allow-long-run`` says go.
 
 Memory: peak resident memory of a whole ``stylize`` process as measured by
-``nst-course bench`` (README, "Performance"): about 0.9 GB (torch, weights)
-plus 2.4 KB per pixel of the image (VGG19's activations kept for the
-backward pass, L-BFGS history); above ``TILED_ABOVE`` pixels the first
+``nst-course bench`` (README, "Performance"): about 1 GB (torch, weights)
+plus 2.8 KB per pixel of the image (VGG19's activations kept for the
+backward pass, L-BFGS history, and what the command's allocator keeps for the next
+step, :mod:`nst_course.allocator`); above ``TILED_ABOVE`` pixels the first
 blocks run in bands (:mod:`nst_course.tiled`): about 2.3 GB plus 0.45 KB per
 pixel. Time: one step measured here (:func:`time_step`), scaled with the number of pixels
 (:func:`estimate_seconds`): ``t(size) ~= t(ref) * (size / ref)^2`` (the conv FLOPs are
@@ -42,7 +43,7 @@ def estimate_bytes(height: int, width: int) -> float:
     pixels = height * width
     if pixels > TILED_ABOVE:
         return 2.3e9 + 450.0 * pixels
-    return 0.9e9 + 2400.0 * pixels
+    return 1.0e9 + 2800.0 * pixels
 
 
 def estimate_forward_bytes(height: int, width: int) -> float:

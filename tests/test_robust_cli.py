@@ -161,7 +161,8 @@ def test_run_that_cannot_fit_in_memory_is_refused_with_the_size_that_would(tmp_p
     monkeypatch.setattr(budget, "available_bytes", lambda device=None: 1.5e9)
     code, err = run(["stylize", "astronaut", "swirls", "-o", tmp_path / "o.png", "--size", 512], capsys)
     line = one_line(err)
-    assert code == 2 and "needs about 1.5 GB" in line and "1.5 GB is available" in line
+    assert code == 2 and f"needs about {budget._gb(budget.estimate_bytes(512, 512))}" in line \
+        and "1.5 GB is available" in line
     fits = int(line.split("the largest --size that fits is about ")[1].rstrip("."))
     assert budget.estimate_bytes(fits, fits) <= 1.5e9 < budget.estimate_bytes(fits + 10, fits + 10)
     assert fake_run.calls == []

@@ -38,7 +38,7 @@ _WHERE = {
     **dict.fromkeys(("MARKERS", "TABLE_HEADER", "between_markers", "markdown", "parse_markdown",
                      "processor", "update_readme"), "tables"),
     **dict.fromkeys(("ASPECT", "IMPLS", "adain_gflop", "conv_peak", "images", "peak_memory_mb",
-                     "peak_rss_mb", "run", "step_gflop", "time_adain"), "timing"),
+                     "peak_rss_mb", "run", "step_gflop", "time_adain", "time_allocator"), "timing"),
 }
 __all__ = sorted([*_WHERE, "main"], key=lambda name: (not name[0].isupper(), name))
 
@@ -64,6 +64,10 @@ def main(argv=None) -> int:
     p.add_argument("--sweep", action="store_true", help="instead: time to quality, single-scale vs "
                    "--sweep-schedules, for each sample pair and style weight (~1 h at 512 px; "
                    "--update-readme writes it between <!-- sweep:begin --> and <!-- sweep:end -->)")
+    p.add_argument("--allocator", action="store_true", help="instead: ours in fresh processes with "
+                   "the C allocator as it is and as the nst-course commands set it (keeping freed "
+                   "memory, nst_course.allocator), interleaved --rounds times per --sizes: s/step, "
+                   "page faults, peak memory")
     p.add_argument("--sweep-pairs", nargs="+", metavar="CONTENT:STYLE", default=[
                    f"{c}:{s}" for c, s in SWEEP_PAIRS], help="the sweep's photo and style pairs")
     p.add_argument("--sweep-schedules", nargs="+", default=list(SWEEP_SCHEDULES),
@@ -84,6 +88,18 @@ def main(argv=None) -> int:
             between_markers(open(a.update_readme, encoding="utf-8").read(), "sweep" if a.sweep else "bench")
     except (ValueError, OSError) as e:  # refused before the benchmark, in one line
         return fail(str(e))
+    if a.allocator:
+        from . import time_allocator
+
+        try:
+            res = time_allocator(a.sizes, a.steps, a.rounds)
+        except RuntimeError as e:
+            return fail(str(e))
+        if a.json:
+            from ..files import write_atomic
+
+            write_atomic(a.json, lambda tmp: tmp.write_text(json.dumps(res, indent=1)), overwrite=True)
+        return 0
     if a.sweep:
         try:
             return _main_sweep(a)
@@ -212,6 +228,9 @@ def _check_args(a) -> None:
     from ..files import check_writable
     from ..validate import MIN_SIDE
 
+    if a.allocator and (a.sweep or a.from_json or a.markdown or a.update_readme):
+        raise ValueError("--allocator prints its own measurement; it does not combine with --sweep, "
+                         "--from-json, --markdown or --update-readme.")
     for flag in ("steps", "rounds"):
         if getattr(a, flag) < 1:
             raise ValueError(f"--{flag} must be at least 1, got {getattr(a, flag)}.")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -115,6 +116,54 @@ def peak_memory_mb(impl: str, width: int, steps: int = 2) -> float:
 
 #: the implementations timed: name -> function(content, style, steps) -> step times
 IMPLS = {"plain": _plain, "ours": _ours, "ours_fp32": _ours_fp32}
+
+
+def _fresh_run(width: int, steps: int, keep: bool) -> dict:
+    """``steps`` steps of ours (+1 warm-up) in a fresh process, with the C allocator as it is or
+    set by :func:`~nst_course.allocator.keep_freed_memory`: median s/step, page faults a step
+    (minor: fresh pages), peak MB."""
+    code = ("import json, resource; from nst_course import allocator; "
+            f"kept = allocator.keep_freed_memory() if {keep} else False; "
+            f"from nst_course.bench import timing as T; c, s = T.images({width}); "
+            "f = resource.getrusage(resource.RUSAGE_SELF).ru_minflt; "
+            f"t = T.IMPLS['ours'](c, s, {steps + 1}); "
+            "f = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f; "
+            "print(json.dumps({'kept': kept, 's_per_step': T._median(t), "
+            f"'faults_per_step': f / {steps + 1}, 'peak_mb': T.peak_rss_mb()}}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def time_allocator(sizes=(512,), steps: int = 8, rounds: int = 3, out=print) -> dict:
+    """Ours with the C allocator as it is and as the ``nst-course`` commands set it
+    (:mod:`nst_course.allocator`), each run in a fresh process, the two interleaved ``rounds``
+    times per size: median s/step, page faults a step, peak MB, and the median of the rounds'
+    ratios (kept / as it is: one ratio per round, so a slow minute of the machine counts once)."""
+    out(f"{'size':>10} {'round':>5} {'allocator':>10} {'s/step':>7} {'faults/step':>12} "
+        f"{'peak MB':>8} {'/ as is':>8}")
+    rows = []
+    for width in sizes:
+        runs = []
+        for r in range(rounds):
+            pair = {name: _fresh_run(width, steps, keep) for name, keep in (("as is", False),
+                                                                            ("kept", True))}
+            if not pair["kept"]["kept"]:
+                raise RuntimeError("allocator.keep_freed_memory() did not take here (no glibc, or "
+                                   "GLIBC_TUNABLES / MALLOC_* set): nothing to compare.")
+            for name, m in pair.items():
+                ratio = f"{m['s_per_step'] / pair['as is']['s_per_step']:.2f}" if name == "kept" else ""
+                out(f"{width:>10} {r + 1:>5} {name:>10} {m['s_per_step']:7.3f} "
+                    f"{m['faults_per_step']:12.0f} {m['peak_mb']:8.0f} {ratio:>8}")
+            runs.append(pair)
+        ratio = _median([p["kept"]["s_per_step"] / p["as is"]["s_per_step"] for p in runs])
+        mem = _median([p["kept"]["peak_mb"] / p["as is"]["peak_mb"] for p in runs])
+        faults = _median([p["kept"]["faults_per_step"] / p["as is"]["faults_per_step"] for p in runs])
+        out(f"{width:>10}: kept / as is, median of {rounds} rounds: s/step {ratio:.2f}, "
+            f"page faults {faults:.2f}, peak memory {mem:.2f}")
+        rows.append({"width": width, "runs": runs, "s_ratio": ratio, "faults_ratio": faults,
+                     "peak_ratio": mem})
+    return {"rows": rows, "steps": steps, "rounds": rounds, "date": time.strftime("%Y-%m-%d"),
+            "processor": processor(), "torch": torch.__version__}
 
 
 def adain_gflop(height: int, width: int, style: bool = True) -> float:
