@@ -40,7 +40,7 @@ lint: $(STAMP)
 
 test: $(STAMP) lint browser-deps
 	@$(MAKE) --no-print-directory web-assets || echo "web assets missing: the slides/site test will be skipped"
-	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder --nbval-lax --nbval-current-env tests notebooks
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder --nbval-lax --nbval-current-env --durations=12 tests notebooks
 
 # The wheel that carries the course (package + lessons) -> dist/; offline, with the venv's setuptools.
 # Install it anywhere with pip; `nst-course lessons DIR` copies the lessons out of it (README).

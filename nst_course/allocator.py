@@ -1,22 +1,22 @@
 """The C allocator's settings for a process that runs one long optimisation: keep freed memory.
 
 A step at 512 px allocates and frees dozens of activations and gradients of 1-50 MB. glibc's
-``malloc`` hands each of those over 32 MB (and, by default, many smaller ones) to the system
-with ``mmap`` and gives it back with ``munmap`` when PyTorch frees it, so the next step's
-tensor of the same size arrives as fresh pages: one page fault per 4 KB on first touch, about
-90,000 a step at 512 x 384. Two settings (``mallopt``) make ``malloc`` keep that memory in its
-heap for the next step instead:
+``malloc`` hands each one over 32 MB (and, by default, many smaller ones) to the system with
+``mmap`` and gives it back with ``munmap`` when PyTorch frees it, so the next step's tensor of
+the same size arrives as fresh pages: a page fault per 4 KB on first touch, 110,000-130,000 a
+step at 512 x 384. Two settings (``mallopt``) make ``malloc`` keep that memory in its heap for
+the next step instead:
 
 - ``M_MMAP_MAX = 0``: no allocation is served by ``mmap``; all come from the heap;
 - ``M_TRIM_THRESHOLD = 1 GiB``: the heap's free top is not given back until it exceeds 1 GiB.
 
 ``nst-course bench --allocator`` measures it in fresh processes, interleaved (README,
-"Performance": a fifth to a sixth of the page faults and steps 10-20 % faster at 512-1024 px;
-peak memory up to 12 % higher, and 1.6x where the first blocks run in bands). The settings are
-process-wide and last until the process ends, so only ``nst-course stylize`` sets them
-(:func:`nst_course.cli.stylize.keep_freed_memory`, for images that are not run in bands);
-importing the package does not: a learner's notebook kernel keeps the allocator it started
-with. Anything but glibc (macOS, musl) is left as it is.
+"Performance"): a quarter to a sixth of the page faults; steps 0.96x as long at 512 px and
+0.82x at 1024 px; peak memory 1.09-1.20x over 7 steps (1.01x over 60 at 512 px), and 1.6x
+where the first blocks run in bands. The settings are process-wide and last until the process
+ends, so only ``nst-course stylize`` sets them (:func:`nst_course.cli.stylize.keep_freed_memory`,
+for images not run in bands); importing the package does not: a learner's notebook kernel
+keeps the allocator it started with. Anything but glibc (macOS, musl) is left as it is.
 """
 
 from __future__ import annotations

@@ -6,9 +6,11 @@ more than :data:`LONG_RUN_SECONDS` unless ``--allow-long-run`` says go.
 
 Memory: peak resident memory of a whole ``stylize`` process as measured by
 ``nst-course bench`` (README, "Performance"): about 1 GB (torch, weights)
-plus 2.8 KB per pixel of the image (VGG19's activations kept for the
-backward pass, L-BFGS history, and what the command's allocator keeps for the next
-step, :mod:`nst_course.allocator`); above ``TILED_ABOVE`` pixels the first
+plus 3.2 KB per pixel of the image (VGG19's activations kept for the backward
+pass and what the command's allocator keeps for the next step,
+:mod:`nst_course.allocator`) plus the L-BFGS history once it is full
+(:func:`~nst_course.loop.lbfgs_history`: 236 MB at 512x384, 400 MB from about
+720x540 on); above ``TILED_ABOVE`` pixels the first
 blocks run in bands (:mod:`nst_course.tiled`): about 2.3 GB plus 0.45 KB per
 pixel. Time: one step measured here (:func:`time_step`), scaled with the number of pixels
 (:func:`estimate_seconds`): ``t(size) ~= t(ref) * (size / ref)^2`` (the conv FLOPs are
@@ -27,6 +29,7 @@ import time
 import torch
 
 from .config import CONTENT_LAYERS, STYLE_LAYERS, Device, Schedule, get_device, mode
+from .loop import lbfgs_history
 from .objective import Objective
 from .stages import TILED_ABOVE, schedule_sizes
 from .vgg import Weights, load_vgg
@@ -43,7 +46,8 @@ def estimate_bytes(height: int, width: int) -> float:
     pixels = height * width
     if pixels > TILED_ABOVE:
         return 2.3e9 + 450.0 * pixels
-    return 1.0e9 + 2800.0 * pixels
+    image = 3 * 4 * pixels  # float32 RGB
+    return 1.0e9 + 3200.0 * pixels + 2 * image * lbfgs_history(image)
 
 
 def estimate_forward_bytes(height: int, width: int) -> float:

@@ -23,6 +23,12 @@ import torch
 LBFGS_HISTORY_BYTES = 400e6
 
 
+def lbfgs_history(nbytes: int) -> int:
+    """L-BFGS pairs kept for parameters of ``nbytes``: 50, fewer where 2 copies each would pass
+    :data:`LBFGS_HISTORY_BYTES`, 3 at least."""
+    return int(max(3, min(50, LBFGS_HISTORY_BYTES // (2 * nbytes))))
+
+
 def make_optimizer(x: torch.Tensor, optimizer: str = "lbfgs", lr: float | None = None,
                    ) -> torch.optim.Optimizer:
     """The optimiser of the pixels ``x``: one ``opt.step(closure)`` = one loss evaluation.
@@ -36,8 +42,7 @@ def make_optimizer(x: torch.Tensor, optimizer: str = "lbfgs", lr: float | None =
     """
     params = getattr(x, "levels", [x])
     if optimizer == "lbfgs":
-        size = sum(p.numel() * p.element_size() for p in params)
-        history = int(max(3, min(50, LBFGS_HISTORY_BYTES // (2 * size))))
+        history = lbfgs_history(sum(p.numel() * p.element_size() for p in params))
         return torch.optim.LBFGS(params, lr=lr or 1.0, max_iter=1, history_size=history,
                                  tolerance_grad=-1, tolerance_change=-1)
     if optimizer == "adam":

@@ -15,7 +15,7 @@ import torch
 from nst_course import checks
 from nst_course.budget import estimate_seconds
 from nst_course.harness import optimize_image
-from nst_course.loop import LBFGS_HISTORY_BYTES
+from nst_course.loop import LBFGS_HISTORY_BYTES, lbfgs_history
 from nst_course.stages import schedule_sizes
 from nst_course.vgg import feature_shapes
 
@@ -43,7 +43,8 @@ def lbfgs_history_bytes(h, w, pairs=50):  # as in lesson 05, exercise 6
 def test_05_ex6_lbfgs_history_memory():
     assert round(lbfgs_history_bytes(192, 256) / 1e6) == 59
     assert round(lbfgs_history_bytes(2048, 2048) / 1e9, 2) == 5.03
-    pairs = int(max(3, min(50, LBFGS_HISTORY_BYTES // lbfgs_history_bytes(2048, 2048, 1))))
+    pairs = lbfgs_history(3 * 2048 * 2048 * 4)  # what stylize keeps for a float32 image that size
+    assert pairs == int(max(3, min(50, LBFGS_HISTORY_BYTES // lbfgs_history_bytes(2048, 2048, 1))))
     assert pairs == 3 and round(lbfgs_history_bytes(2048, 2048, pairs) / 1e6) == 302
 
 
