@@ -12,8 +12,9 @@ float32 and bfloat16) and the peak memory of each (a fresh process per
 measurement), then AdaIN at 512x512 (a new style and the same style again, with
 GFLOP/s). ``--markdown`` prints the README's table (date, processor, threads and torch
 in its caption), ``--update-readme README.md`` writes it between the README's markers;
-``--sweep`` runs :func:`time_to_quality_sweep` instead. Not a test: numbers depend on the
-machine and on whatever else runs on it.
+``--sweep`` runs :func:`time_to_quality_sweep` instead, ``--allocator`` :func:`time_allocator`
+(the C allocator as it is and as ``nst-course stylize`` sets it). Not a test: numbers depend on
+the machine and on whatever else runs on it.
 
 The pieces, one concept each: :mod:`.plain` (the reference), :mod:`.timing`, :mod:`.sweep`,
 :mod:`.tables` (the README's tables, shared with ``tools/``); the command line is here.
