@@ -10,7 +10,7 @@ plus 3.2 KB per pixel of the image (VGG19's activations kept for the backward
 pass and what the command's allocator keeps for the next step,
 :mod:`nst_course.allocator`) plus the L-BFGS history once it is full
 (:func:`~nst_course.loop.lbfgs_history`: 236 MB at 512x384, 400 MB from about
-720x540 on); above ``TILED_ABOVE`` pixels the first
+667x500 on); above ``TILED_ABOVE`` pixels the first
 blocks run in bands (:mod:`nst_course.tiled`): about 2.3 GB plus 0.45 KB per
 pixel. Time: one step measured here (:func:`time_step`), scaled with the number of pixels
 (:func:`estimate_seconds`): ``t(size) ~= t(ref) * (size / ref)^2`` (the conv FLOPs are
