@@ -1,0 +1,54 @@
+"""tools/coordinates_probe.py: its coordinates start at the photo and stay images, and its table
+reads the runs it made (tiny sizes; the README's figures come from the tool at 256 px)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import coordinates_probe as P  # noqa: E402
+
+
+@pytest.mark.parametrize("variant", ["pixels", "sigmoid", "fourier1", "fourier0.5", "pyramid3"])
+def test_every_parameterisation_starts_at_the_photo_and_clamps_to_an_image(variant):
+    photo = torch.rand(1, 3, 20, 27) * 0.98 + 0.01
+    x = P.coordinates(variant, photo)
+    assert torch.allclose(x.image(), photo, atol=2e-3 if variant == "sigmoid" else 1e-5)
+    with torch.no_grad():
+        for p in x.levels:
+            p.add_(torch.randn_like(p))
+    x.clamp_(0, 1)
+    assert x.image().min() >= -1e-5 and x.image().max() <= 1 + 1e-5
+
+
+def test_fourier_scale_weights_low_frequencies_more():
+    x = P.Fourier(torch.rand(1, 3, 16, 16), decay=1.0)
+    # the constant counts as one cycle per image, like the lowest frequency; the highest weighs least
+    assert x.scale[0, 0] == x.scale[0, 1] > x.scale[4, 4] > x.scale[8, 8]
+    assert x.scale.mean().item() == pytest.approx(1.0)
+
+
+def test_probe_runs_and_its_table_reads_the_measurements(capsys, tmp_path):
+    out = tmp_path / "probe.json"
+    assert P.main(["--size", "32", "--steps", "4", "--every", "2", "--variants", "bounds",
+                   "pyramid3", "--json", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = {line.split(" | ")[0].strip("| `"): line.split(" | ") for line in lines if line.startswith("| `")}
+    assert set(rows) == {"pixels", "bounds", "pyramid3"}  # the reference is always measured
+    assert rows["pixels"][1] == "1.000" and rows["pixels"][2].startswith("step 4")
+    import json
+
+    measured = json.loads(out.read_text())
+    assert [s for s, *_ in measured["bounds"]] == [0, 2, 4]
+    ratio = measured["pyramid3"][-1][2] / measured["pixels"][-1][2]
+    assert rows["pyramid3"][1] == f"{ratio:.3f}"
+    assert measured["pixels"][-1][2] < measured["pixels"][0][2]  # four steps lowered the loss
+
+
+def test_an_unknown_variant_is_refused():
+    with pytest.raises(SystemExit):
+        P.main(["--variants", "newton"])

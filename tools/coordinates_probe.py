@@ -1,0 +1,204 @@
+"""Time to quality, small and quick: other coordinates and other L-BFGS settings against the loop.
+
+    python tools/coordinates_probe.py                          # 256 px, 150 steps, 6-25 min
+    python tools/coordinates_probe.py --size 64 --steps 10 --variants pixels pyramid3
+
+Issue 25's goal is a picture as good as 300 single-scale steps in a third of their time. The
+sweep (``nst-course bench --sweep``) measures whole schedules on several pairs and weights, over
+an hour at 512 px on a 2-core CPU; this probe asks a smaller question first: on one pair and one
+style weight, does a change of the optimiser's coordinates or settings make L-BFGS converge much
+faster per step? (256 px: 6 minutes with native bfloat16, 25 without; 512 px and 300 steps:
+about 4.5 minutes a variant with it.) Every variant runs the same objective (``Objective``, the
+precision ``stylize`` uses) from the photo for ``--steps`` steps, one loss evaluation per step
+except ``wolfe``; every ``--every`` steps the clamped image is measured in float32 (outside the
+clock). Printed: a markdown table, each variant's total loss over the plain loop's final one
+after 30, 50 and 100 steps and at the end, the first measured step within 5 % of it, and the
+seconds.
+
+The variants (``VARIANTS``): ``pixels`` (lesson 05's loop: L-BFGS on the pixels, clamp after each
+step), ``history100`` (100 pairs, not 50), ``lr1.5`` (steps 1.5x longer), ``wolfe`` (torch's
+strong-Wolfe line search, several evaluations a step), ``noclamp`` (no clamp during the run),
+``bounds`` (a poor man's L-BFGS-B: the gradient of a pixel at 0 or 1 pointing out is zeroed, and
+the curvature pair records the step actually taken after the clamp), ``sigmoid`` (the image as
+``sigmoid(u)``: no clamp needed), ``fourier1`` / ``fourier0.5`` (the image's 2-D Fourier
+coefficients scaled by ``1 / f^decay``, the parameterisation of feature visualisation), and
+``pyramid3`` / ``pyramid4`` (:class:`nst_course.pyramid.Pyramid`, ``stylize(schedule="pyramid")``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import torch
+
+from nst_course.images import load_image
+from nst_course.loop import lbfgs_history
+from nst_course.objective import Objective
+from nst_course.pyramid import Pyramid
+from nst_course.vgg import load_vgg
+
+VARIANTS = ("pixels", "history100", "lr1.5", "wolfe", "noclamp", "bounds", "sigmoid",
+            "fourier1", "fourier0.5", "pyramid3", "pyramid4")
+#: "as good": a float32 total loss at most this times the plain loop's final one
+QUALITY = 1.05
+
+
+class Pixels:
+    """The pixels ``(1, 3, H, W)`` themselves (lesson 05's loop)."""
+
+    def __init__(self, start: torch.Tensor):
+        self.levels = [start.detach().clone().requires_grad_(True)]
+
+    def image(self) -> torch.Tensor:
+        return self.levels[0]
+
+    @torch.no_grad()
+    def clamp_(self, lo: float, hi: float):
+        self.levels[0].clamp_(lo, hi)
+        return self
+
+
+class Sigmoid(Pixels):
+    """``image = sigmoid(u)``: always within (0, 1), so nothing to clamp."""
+
+    def __init__(self, start: torch.Tensor):
+        self.levels = [torch.logit(start.detach().clamp(1e-3, 1 - 1e-3)).requires_grad_(True)]
+
+    def image(self) -> torch.Tensor:
+        return torch.sigmoid(self.levels[0])
+
+    def clamp_(self, lo: float, hi: float):
+        return self
+
+
+class Fourier(Pixels):
+    """``image = irfft2(scale * Z)``, ``scale = f^-decay`` (mean 1; ``f`` the spatial
+    frequency, at least one cycle per image): a step of a low frequency moves a whole region.
+    ``Z`` starts as the photo's coefficients, so the first image is the photo."""
+
+    def __init__(self, start: torch.Tensor, decay: float):
+        h, w = start.shape[-2:]
+        f = torch.sqrt(torch.fft.fftfreq(h)[:, None] ** 2 + torch.fft.rfftfreq(w)[None, :] ** 2)
+        scale = f.clamp_min(1.0 / max(h, w)) ** -decay
+        self.scale, self.shape = scale / scale.mean(), (h, w)
+        z = torch.fft.rfft2(start.detach(), norm="ortho") / self.scale
+        self.levels = [torch.view_as_real(z).contiguous().requires_grad_(True)]
+
+    def image(self) -> torch.Tensor:
+        z = torch.view_as_complex(self.levels[0]) * self.scale
+        return torch.fft.irfft2(z, s=self.shape, norm="ortho")
+
+    @torch.no_grad()
+    def clamp_(self, lo: float, hi: float):
+        x = self.image()  # the clamp's change, in the coefficients (the transform is linear)
+        dz = torch.fft.rfft2(x.clamp(lo, hi) - x, norm="ortho") / self.scale
+        self.levels[0].add_(torch.view_as_real(dz))
+        return self
+
+
+def coordinates(variant: str, start: torch.Tensor):
+    """The optimiser's coordinates for ``variant``."""
+    if variant.startswith("fourier"):
+        return Fourier(start, float(variant[len("fourier"):]))
+    if variant.startswith("pyramid"):
+        return Pyramid(start, int(variant[len("pyramid"):]))
+    return Sigmoid(start) if variant == "sigmoid" else Pixels(start)
+
+
+def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: int) -> list:
+    """``[(step, seconds, float32 total, content, style), ...]`` every ``every`` steps (0 first)."""
+    if variant not in VARIANTS:
+        raise SystemExit(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
+    x = coordinates(variant, start)
+    params = x.levels
+    history = 100 if variant == "history100" else lbfgs_history(
+        sum(p.numel() * p.element_size() for p in params))
+    opt = torch.optim.LBFGS(params, lr=1.5 if variant == "lr1.5" else 1.0, max_iter=1,
+                            history_size=history, tolerance_grad=-1, tolerance_change=-1,
+                            line_search_fn="strong_wolfe" if variant == "wolfe" else None)
+
+    def closure():
+        opt.zero_grad()
+        total, _ = objective(x.image())
+        total.backward()
+        if variant == "bounds":  # a pixel at a bound whose descent points out stays there
+            p, g = params[0], params[0].grad
+            g.masked_fill_(((p <= 0) & (g > 0)) | ((p >= 1) & (g < 0)), 0.0)
+        return total
+
+    checks, seconds = [], 0.0
+
+    def check(step):
+        with torch.no_grad():
+            _, parts = exact(x.image().clamp(0, 1))
+        checks.append((step, round(seconds, 2), *(parts[k].item() for k in ("total", "content", "style"))))
+
+    check(0)
+    for step in range(1, steps + 1):
+        t = time.perf_counter()
+        before = params[0].detach().clone() if variant == "bounds" else None
+        opt.step(closure)
+        if variant != "noclamp":
+            x.clamp_(0, 1)
+        if before is not None:  # the pair L-BFGS stores next: the step taken, after the clamp
+            state = opt.state[params[0]]
+            state["d"] = (params[0].detach() - before).view(-1) / state["t"]
+        seconds += time.perf_counter() - t
+        if step % every == 0 or step == steps:
+            check(step)
+    return checks
+
+
+def table(results: dict, steps: int) -> list[str]:
+    """The markdown table of ``{variant: checks}`` (``pixels`` among them: the reference)."""
+    ref = results["pixels"][-1][2]
+    marks = [s for s in (30, 50, 100) if s < steps]
+    head = ["variant", *(f"after {s}" for s in marks), f"after {steps}", "within 5 % at", "s"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for v, checks in results.items():
+        at = {s: tot for s, _, tot, *_ in checks}
+        hit = next((f"step {s}, {t:.0f} s" for s, t, tot, *_ in checks if tot <= QUALITY * ref), "never")
+        cells = [f"`{v}`", *(f"{at[s] / ref:.2f}" if s in at else "–" for s in marks),
+                 f"{checks[-1][2] / ref:.3f}", hit, f"{checks[-1][1]:.0f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--size", type=int, default=256)
+    p.add_argument("--steps", type=int, default=150)
+    p.add_argument("--every", type=int, default=10, help="measure the image every N steps")
+    p.add_argument("--pair", default="astronaut:swirls", help="CONTENT:STYLE")
+    p.add_argument("--style-weight", type=float, default=1000.0)
+    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    p.add_argument("--json", help="also write the measurements here")
+    a = p.parse_args(argv)
+    if "pixels" not in a.variants:
+        a.variants.insert(0, "pixels")
+    content_src, style_src = a.pair.split(":")
+    content = load_image(content_src, a.size)
+    style = load_image(style_src, max(content.shape[-2:]))
+    objective = Objective(load_vgg("gatys", precision="auto"), content, style, style_weight=a.style_weight)
+    exact = Objective(load_vgg("gatys", precision="float32"), content, style, style_weight=a.style_weight)
+    h, w = content.shape[-2:]
+    print(f"{content_src} x {style_src}, {w}x{h} px, style weight {a.style_weight:g}, {a.steps} steps, "
+          f"torch {torch.__version__}, {torch.get_num_threads()} threads; total loss / `pixels`' final "
+          f"({QUALITY:g}x: as good), measured in float32 every {a.every} steps", flush=True)
+    results = {}
+    for v in a.variants:
+        results[v] = run(v, objective, exact, content, a.steps, a.every)
+        print(f"{v}: {results[v][-1][2]:.4g} after {a.steps} steps, {results[v][-1][1]:.0f} s",
+              file=sys.stderr, flush=True)
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump(results, f)
+    print("\n".join(table(results, a.steps)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
