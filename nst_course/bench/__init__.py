@@ -68,7 +68,7 @@ def main(argv=None) -> int:
     p.add_argument("--allocator", action="store_true", help="instead: ours in fresh processes with "
                    "the C allocator as it is and as the nst-course commands set it (keeping freed "
                    "memory, nst_course.allocator), interleaved --rounds times per --sizes: s/step, "
-                   "page faults, peak memory")
+                   "page faults, peak memory, share of the conv peak")
     p.add_argument("--sweep-pairs", nargs="+", metavar="CONTENT:STYLE", default=[
                    f"{c}:{s}" for c, s in SWEEP_PAIRS], help="the sweep's photo and style pairs")
     p.add_argument("--sweep-schedules", nargs="+", default=list(SWEEP_SCHEDULES),
