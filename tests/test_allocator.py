@@ -82,17 +82,20 @@ def test_time_allocator_pairs_each_round(monkeypatch):
         return {"kept": keep, "s_per_step": fake[keep].pop(0), "faults_per_step": 10 if keep else 50,
                 "peak_mb": 105 if keep else 100}
     monkeypatch.setattr(timing, "_fresh_run", fresh)
-    gf = timing.step_gflop(48, 64)  # a step at 64x48 px, against a peak of twice that a second
-    monkeypatch.setattr(timing, "conv_peak", lambda dtype: 2 * gf)
+    gf = timing.step_gflop(48, 64)  # a step at 64x48 px, against a peak of twice that a second,
+    peaks = [gf, 2 * gf, 1.5 * gf, 0.5 * gf]  # measured at half that once, and lower later
+    monkeypatch.setattr(timing, "conv_peak", lambda dtype: peaks.pop(0))
     lines = []
     res = bench.time_allocator((64,), steps=1, rounds=3, out=lines.append)
     row = res["rows"][0]
     assert row["s_ratio"] == pytest.approx(0.8)  # the rounds' ratios 0.9, 0.5, 0.8: median 0.8
     assert row["faults_ratio"] == pytest.approx(0.2) and row["peak_ratio"] == pytest.approx(1.05)
-    assert len(lines) == 2 + 2 * 3 + 1 and "s/step 0.80" in lines[-1] and "GFLOP/s" in lines[0]
-    # the median steps, 1.0 s as is and 0.9 s kept: half and 1 / 1.8 of the peak
+    assert len(lines) == 2 + 2 * 3 + 1 and "s/step 0.80" in lines[-1] and "before every round" in lines[0]
+    # the median steps, 1.0 s as is and 0.9 s kept: half and 1 / 1.8 of the highest peak
+    assert row["conv_peak_gflops"] == pytest.approx(2 * gf) and res["conv_peaks_gflops"] == pytest.approx(
+        [gf, 2 * gf, 1.5 * gf, 0.5 * gf]) and not peaks  # before each of 3 rounds, after the last
     assert row["conv_peak_share"] == pytest.approx({"as is": 0.5, "kept": 1 / 1.8})
-    assert "as is 50 % of the conv peak, kept 56 %" in lines[-1]
+    assert "the median step as is 50 % of it, kept 56 %" in lines[-1]
 
 
 def test_time_allocator_says_when_there_is_nothing_to_compare(monkeypatch):

@@ -140,19 +140,23 @@ def time_allocator(sizes=(512,), steps: int = 8, rounds: int = 3, out=print) -> 
     times per size: median s/step, page faults a step, peak MB, and the median of the rounds'
     ratios (kept / as it is: one ratio per round, so a slow minute of the machine counts once);
     each median step's fraction of the conv peak (:func:`conv_peak` of ``stylize``'s default
-    precision, measured first in this process)."""
+    precision in this process, before every round and after the last: the highest so far, since
+    one measurement takes a few hundredths of a second and a busy moment of the machine can
+    halve it)."""
     from ..config import get_dtype
 
     dtype = get_dtype("auto")
-    peak = conv_peak(dtype=dtype)
-    out(f"torch {torch.__version__}, {torch.get_num_threads()} threads; conv peak (3x3, channels_last, "
-        f"{str(dtype)[6:]}: stylize's default precision here): {peak:.0f} GFLOP/s")
+    peaks = [conv_peak(dtype=dtype)]
+    out(f"torch {torch.__version__}, {torch.get_num_threads()} threads; conv peak: 3x3, "
+        f"channels_last, {str(dtype)[6:]} (stylize's default precision here), before every round")
     out(f"{'size':>10} {'round':>5} {'allocator':>10} {'s/step':>7} {'faults/step':>12} "
         f"{'peak MB':>8} {'/ as is':>8}")
     rows = []
     for width in sizes:
         runs = []
         for r in range(rounds):
+            if r:
+                peaks.append(conv_peak(dtype=dtype))
             pair = {name: _fresh_run(width, steps, keep) for name, keep in (("as is", False),
                                                                             ("kept", True))}
             if not pair["kept"]["kept"]:
@@ -166,17 +170,20 @@ def time_allocator(sizes=(512,), steps: int = 8, rounds: int = 3, out=print) -> 
         ratio = _median([p["kept"]["s_per_step"] / p["as is"]["s_per_step"] for p in runs])
         mem = _median([p["kept"]["peak_mb"] / p["as is"]["peak_mb"] for p in runs])
         faults = _median([p["kept"]["faults_per_step"] / p["as is"]["faults_per_step"] for p in runs])
-        gf = step_gflop(round(width * ASPECT), width)
+        peaks.append(conv_peak(dtype=dtype))
+        peak, gf = max(peaks), step_gflop(round(width * ASPECT), width)
         share = {name: gf / _median([p[name]["s_per_step"] for p in runs]) / peak
                  for name in ("as is", "kept")}
         out(f"{width:>10}: kept / as is, median of {rounds} rounds: s/step {ratio:.2f}, "
-            f"page faults {faults:.2f}, peak memory {mem:.2f}; the median step as is "
-            f"{100 * share['as is']:.0f} % of the conv peak, kept {100 * share['kept']:.0f} %")
+            f"page faults {faults:.2f}, peak memory {mem:.2f}; conv peak {peak:.0f} GFLOP/s "
+            f"(measured {min(peaks):.0f}-{peak:.0f}): the median step as is "
+            f"{100 * share['as is']:.0f} % of it, kept {100 * share['kept']:.0f} %")
         rows.append({"width": width, "runs": runs, "s_ratio": ratio, "faults_ratio": faults,
-                     "peak_ratio": mem, "gflop": gf, "conv_peak_share": share})
+                     "peak_ratio": mem, "gflop": gf, "conv_peak_gflops": peak,
+                     "conv_peak_share": share})
     return {"rows": rows, "steps": steps, "rounds": rounds, "date": time.strftime("%Y-%m-%d"),
             "processor": processor(), "torch": torch.__version__, "dtype": str(dtype)[6:],
-            "conv_peak_gflops": peak}
+            "conv_peaks_gflops": peaks}
 
 
 def adain_gflop(height: int, width: int, style: bool = True) -> float:
