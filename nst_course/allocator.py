@@ -12,10 +12,10 @@ the next step instead:
 
 ``nst-course bench --allocator`` measures it in fresh processes, interleaved (README,
 "Performance"): a quarter to a sixth of the page faults; steps 0.96x as long at 512 px and 0.82x
-at 1024 px in float32, 0.81x and 0.50x in bfloat16 (shorter steps, so the faults weigh more:
-78-81 % of the conv peak instead of 44-62 %); peak memory 1.09-1.20x over 7 steps (1.01x over 60
-at 512 px), and 1.6x where the first blocks run in bands. The settings are process-wide and last
-until the process ends, so only ``nst-course stylize`` sets them
+at 1024 px in float32, 0.5-0.8x in bfloat16 (shorter steps, so the faults weigh more: 62-64 % of
+the conv peak instead of 34-38 % on a machine where they cost much); peak memory 1.09-1.20x over
+7 steps (1.01x over 60 at 512 px), and 1.6x where the first blocks run in bands. The settings
+are process-wide and last until the process ends, so only ``nst-course stylize`` sets them
 (:func:`nst_course.cli.stylize.keep_freed_memory`, for images not run in bands); importing the
 package does not: a learner's notebook kernel keeps the allocator it started with. Anything but
 glibc (macOS, musl) is left as it is.
