@@ -35,7 +35,7 @@ def test_fourier_scale_weights_low_frequencies_more():
 def test_probe_runs_and_its_table_reads_the_measurements(capsys, tmp_path):
     out = tmp_path / "probe.json"
     assert P.main(["--size", "32", "--steps", "4", "--every", "2", "--variants", "bounds",
-                   "pyramid3", "--json", str(out)]) == 0
+                   "pyramid3", "--json", str(out), "--images", str(tmp_path / "pictures")]) == 0
     lines = capsys.readouterr().out.splitlines()
     rows = {line.split(" | ")[0].strip("| `"): line.split(" | ") for line in lines if line.startswith("| `")}
     assert set(rows) == {"pixels", "bounds", "pyramid3"}  # the reference is always measured
@@ -47,6 +47,10 @@ def test_probe_runs_and_its_table_reads_the_measurements(capsys, tmp_path):
     ratio = measured["pyramid3"][-1][2] / measured["pixels"][-1][2]
     assert rows["pyramid3"][1] == f"{ratio:.3f}"
     assert measured["pixels"][-1][2] < measured["pixels"][0][2]  # four steps lowered the loss
+    from PIL import Image
+
+    for v in ("pixels", "bounds", "pyramid3"):  # every variant's last picture, at the photo's size
+        assert Image.open(tmp_path / "pictures" / f"{v}.png").size == (32, 32)
 
 
 def test_an_unknown_variant_is_refused():

@@ -31,10 +31,11 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 import torch
 
-from nst_course.images import load_image
+from nst_course.images import load_image, save_image
 from nst_course.loop import lbfgs_history
 from nst_course.objective import Objective
 from nst_course.pyramid import Pyramid
@@ -108,8 +109,9 @@ def coordinates(variant: str, start: torch.Tensor):
     return Sigmoid(start) if variant == "sigmoid" else Pixels(start)
 
 
-def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: int) -> list:
-    """``[(step, seconds, float32 total, content, style), ...]`` every ``every`` steps (0 first)."""
+def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: int):
+    """``[(step, seconds, float32 total, content, style), ...]`` every ``every`` steps (0 first),
+    and the last image ``(1, 3, H, W)``, clamped."""
     if variant not in VARIANTS:
         raise SystemExit(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
     x = coordinates(variant, start)
@@ -149,7 +151,7 @@ def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: 
         seconds += time.perf_counter() - t
         if step % every == 0 or step == steps:
             check(step)
-    return checks
+    return checks, x.image().detach().clamp(0, 1)
 
 
 def table(results: dict, steps: int) -> list[str]:
@@ -176,6 +178,8 @@ def main(argv=None) -> int:
     p.add_argument("--style-weight", type=float, default=1000.0)
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     p.add_argument("--json", help="also write the measurements here")
+    p.add_argument("--images", metavar="DIR", help="also save each variant's last picture there "
+                   "(VARIANT.png)")
     a = p.parse_args(argv)
     if "pixels" not in a.variants:
         a.variants.insert(0, "pixels")
@@ -190,7 +194,9 @@ def main(argv=None) -> int:
           f"({QUALITY:g}x: as good), measured in float32 every {a.every} steps", flush=True)
     results = {}
     for v in a.variants:
-        results[v] = run(v, objective, exact, content, a.steps, a.every)
+        results[v], picture = run(v, objective, exact, content, a.steps, a.every)
+        if a.images:
+            save_image(picture, Path(a.images) / f"{v}.png")
         print(f"{v}: {results[v][-1][2]:.4g} after {a.steps} steps, {results[v][-1][1]:.0f} s",
               file=sys.stderr, flush=True)
         if a.json:
