@@ -82,8 +82,8 @@ def test_time_allocator_pairs_each_round(monkeypatch):
         return {"kept": keep, "s_per_step": fake[keep].pop(0), "faults_per_step": 10 if keep else 50,
                 "peak_mb": 105 if keep else 100}
     monkeypatch.setattr(timing, "_fresh_run", fresh)
-    gf = timing.step_gflop(48, 64)  # a step at 64x48 px, against a peak of twice that a second,
-    peaks = [gf, 2 * gf, 1.5 * gf, 0.5 * gf]  # measured at half that once, and lower later
+    gf = timing.step_gflop(48, 64)  # GFLOP of a step at 64x48 px; the highest peak measured is
+    peaks = [gf, 2 * gf, 1.5 * gf, 0.5 * gf]  # 2 * gf a second: the first and last read lower
     monkeypatch.setattr(timing, "conv_peak", lambda dtype: peaks.pop(0))
     lines = []
     res = bench.time_allocator((64,), steps=1, rounds=3, out=lines.append)

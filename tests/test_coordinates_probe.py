@@ -1,11 +1,13 @@
 """tools/coordinates_probe.py: its coordinates start at the photo and stay images, and its table
-reads the runs it made (tiny sizes; the README's figures come from the tool at 256 px)."""
+reads the runs it made (tiny sizes; the README's figures come from the tool at 256 and 512 px)."""
 
+import json
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -40,15 +42,11 @@ def test_probe_runs_and_its_table_reads_the_measurements(capsys, tmp_path):
     rows = {line.split(" | ")[0].strip("| `"): line.split(" | ") for line in lines if line.startswith("| `")}
     assert set(rows) == {"pixels", "bounds", "pyramid3"}  # the reference is always measured
     assert rows["pixels"][1] == "1.000" and rows["pixels"][2].startswith("step 4")
-    import json
-
     measured = json.loads(out.read_text())
     assert [s for s, *_ in measured["bounds"]] == [0, 2, 4]
     ratio = measured["pyramid3"][-1][2] / measured["pixels"][-1][2]
     assert rows["pyramid3"][1] == f"{ratio:.3f}"
     assert measured["pixels"][-1][2] < measured["pixels"][0][2]  # four steps lowered the loss
-    from PIL import Image
-
     for v in ("pixels", "bounds", "pyramid3"):  # every variant's last picture, at the photo's size
         assert Image.open(tmp_path / "pictures" / f"{v}.png").size == (32, 32)
 
