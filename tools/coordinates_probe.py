@@ -146,6 +146,7 @@ def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: 
         if variant != "noclamp":
             x.clamp_(0, 1)
         if before is not None:  # the pair L-BFGS stores next: the step taken, after the clamp
+            # (torch's LBFGS forms that step as s = d * t from its state at the next opt.step)
             state = opt.state[params[0]]
             state["d"] = (params[0].detach() - before).view(-1) / state["t"]
         seconds += time.perf_counter() - t
