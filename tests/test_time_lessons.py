@@ -77,3 +77,26 @@ def test_keep_saves_the_executed_lesson_and_the_caption_names_lesson_07s_budget(
     caption = T.markdown(rows, "full", "make time-lessons").splitlines()[0]
     assert "13.0 min in all; 3.0 min without the 10-minute training budget of lesson 09" in caption
     assert "without" not in T.markdown(rows, "demo", "make time-lessons").splitlines()[0]
+
+
+def test_compare_allocator_gives_one_kernel_kept_memory_and_reads_its_peak(tmp_path, capsys):
+    code = ("import os\n"
+            "print(os.environ.get('MALLOC_MMAP_MAX_'), os.environ.get('MALLOC_TRIM_THRESHOLD_'))\n"
+            "assert os.environ.get('MALLOC_MMAP_MAX_') in (None, '0')")
+    lesson = _notebook(tmp_path / "03_env.ipynb", "# 03 — Env lesson\n\nPrints.", code)
+    seen = {}
+    for label, env in (("kept", T.KEPT_MEMORY), ("as-is", dict.fromkeys(T.KEPT_MEMORY))):
+        seconds, error, peak = T.execute(lesson, "demo", env=env, keep=tmp_path / label)
+        kept = nbformat.read(str(tmp_path / label / lesson.name), as_version=4)
+        assert error is None and len(kept.cells) == 2  # the peak cell is not left in the lesson
+        seen[label] = kept.cells[1].outputs[0]["text"].split()
+        assert peak is None or 0.01 < peak < 10  # GB, read on Linux
+    assert seen["kept"] == ["0", str(1 << 30)] and seen["as-is"] == ["None", "None"]
+    assert T.main([str(lesson), "--mode", "demo", "--compare-allocator", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("03_env.ipynb (kept)") == 2 and out.count("03_env.ipynb (as-is)") == 2
+    assert "| 03 Env lesson | demo |" in out
+    rows = [{"lesson": "06 Big", "as-is": [(120.0, None, 1.5), (118.0, None, 1.6)],
+             "kept": [(105.0, None, 1.6), (101.0, None, None)]}]
+    line = T.allocator_markdown(rows, "full", "cmd").splitlines()[-1]
+    assert line == "| 06 Big | full | 119 | 103 | 0.87 | 1.55 GB | 1.60 GB |"  # medians of the rounds

@@ -18,9 +18,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from nst_course.allocator import TRIM_THRESHOLD
 from nst_course.config import MODES
 
 import _lessons as L
+
+#: the kernel's environment for kept memory (:mod:`nst_course.allocator`; glibc reads it at start)
+KEPT_MEMORY = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(TRIM_THRESHOLD)}
+#: a cell run after the lesson: the kernel's peak resident memory in kB (Linux; else nothing)
+PEAK_CELL = ("import os\nif os.path.exists('/proc/self/status'):\n"
+             "    print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))")
 
 
 def run_lesson(path: Path, mode: str, timeout: float | None = None, keep: Path | None = None,
@@ -28,9 +35,21 @@ def run_lesson(path: Path, mode: str, timeout: float | None = None, keep: Path |
     """``(seconds, None)``, or ``(seconds, error)`` when a cell failed, for one execution of
     ``path`` in ``mode`` in a fresh kernel working in a temporary folder; ``keep``: a folder
     where the executed notebook is written (same file name)."""
+    return execute(path, mode, timeout, keep)[:2]
+
+
+def execute(path: Path, mode: str, timeout: float | None = None, keep: Path | None = None,
+            env: dict | None = None) -> tuple[float, str | None, float | None]:
+    """:func:`run_lesson` with ``env`` added to the kernel's environment (None: removed), and
+    the kernel's peak resident memory in GB (None where it cannot be read or a cell failed),
+    printed by :data:`PEAK_CELL`, run after the lesson's cells (milliseconds)."""
+    import nbformat
+
     nb = L.read(path)
+    nb.cells.append(nbformat.v4.new_code_cell(PEAK_CELL))
     env = {"NST_COURSE_MODE": mode, "NST_COURSE_FAST": "1" if mode == "fast" else None,
-           "TQDM_DISABLE": "1", "MPLBACKEND": None}  # the kernel's inline backend draws, as for a learner
+           "TQDM_DISABLE": "1", "MPLBACKEND": None,  # the kernel's inline backend draws, as for a learner
+           **(env or {})}
     error = None
     with tempfile.TemporaryDirectory(prefix="time-lessons-") as folder:
         t0 = time.perf_counter()
@@ -39,12 +58,12 @@ def run_lesson(path: Path, mode: str, timeout: float | None = None, keep: Path |
         except Exception as e:  # a failing cell: report it, time the rest of the lessons
             error = f"{type(e).__name__}: {str(e).strip().splitlines()[-1][:200] if str(e).strip() else ''}"
         seconds = time.perf_counter() - t0
+    text = "".join(o.get("text", "") for o in nb.cells.pop().get("outputs", [])).strip()
+    peak = int(text) / 1e6 if text.isdigit() else None
     if keep is not None:
-        import nbformat
-
         keep.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, str(keep / path.name))
-    return seconds, error
+    return seconds, error, peak
 
 
 def lesson_name(path: Path) -> str:
@@ -91,6 +110,54 @@ def markdown(results: list[dict], mode: str, command: str) -> str:
     return "\n".join(lines)
 
 
+def compare_allocator(paths, mode: str, rounds: int = 1, timeout: float | None = None) -> list[dict]:
+    """Each lesson in fresh kernels with the allocator as it is and with kept memory
+    (:data:`KEPT_MEMORY`), ``rounds`` times, the order alternating: ``[{lesson, as-is, kept}]``
+    with ``(seconds, error, peak GB)`` lists."""
+    rows = []
+    for path in paths:
+        row = {"lesson": lesson_name(path), "as-is": [], "kept": []}
+        for r in range(rounds):
+            for label in ("as-is", "kept") if r % 2 == 0 else ("kept", "as-is"):
+                env = KEPT_MEMORY if label == "kept" else dict.fromkeys(KEPT_MEMORY)
+                row[label].append(execute(path, mode, timeout, env=env))
+                seconds, error, peak = row[label][-1]
+                print(f"{path.name} ({label}): {seconds:.0f} s, peak {peak or 0:.2f} GB"
+                      + (f" FAILED ({error})" if error else ""), flush=True)
+        rows.append(row)
+    return rows
+
+
+def allocator_markdown(rows: list[dict], mode: str, command: str) -> str:
+    """The comparison's table: medians over the rounds."""
+    import statistics
+
+    import torch
+
+    from nst_course.bench import processor
+
+    def gb(v):
+        return "–" if v is None else f"{v:.2f} GB"
+
+    def med(runs, k):
+        values = [run[k] for run in runs if run[k] is not None]
+        return statistics.median(values) if values else None
+
+    rounds = len(rows[0]["kept"]) if rows else 0
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {processor()}, {torch.get_num_threads()} threads, "
+             f"torch {torch.__version__}: `{command}` (each lesson {rounds}x as is and {rounds}x with "
+             f"kept memory, in fresh kernels, interleaved; medians; peak: the kernel's resident memory).",
+             "", "| lesson | mode | s as is | s kept | kept / as is | peak as is | peak kept |",
+             "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        a, k = med(row["as-is"], 0), med(row["kept"], 0)
+        pa, pk = med(row["as-is"], 2), med(row["kept"], 2)
+        failed = any(run[1] for run in row["as-is"] + row["kept"])
+        lines.append(f"| {row['lesson']} | {mode} | {a:.0f} | {k:.0f} | "
+                     f"{k / a:.2f}{' (a run failed)' if failed else ''} | {gb(pa)} | {gb(pk)} |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("notebooks", nargs="*", type=Path, help="lessons to run (default: all of notebooks/)")
@@ -99,6 +166,8 @@ def main(argv=None) -> int:
     p.add_argument("--step-seconds", type=float, help="a step at 128 px measured already (for the estimates)")
     p.add_argument("--timeout", type=float, help="seconds a cell may take (default: no limit)")
     p.add_argument("--keep", type=Path, metavar="DIR", help="also save each executed lesson in DIR")
+    p.add_argument("--compare-allocator", type=int, metavar="ROUNDS",
+                   help="time each lesson ROUNDS times as is and with kept memory instead, interleaved")
     a = p.parse_args(argv)
     sys.path.insert(0, str(L.ROOT))
     from nst_course.bench import between_markers, update_readme
@@ -106,6 +175,12 @@ def main(argv=None) -> int:
     if a.update_readme:  # its markers are there before an hour of lessons
         between_markers(Path(a.update_readme).read_text(encoding="utf-8"), "lessons")
     paths = a.notebooks or L.lessons()
+    if a.compare_allocator:
+        rows = compare_allocator(paths, a.mode, a.compare_allocator, a.timeout)
+        names = " ".join(f"notebooks/{p.name}" for p in a.notebooks) if a.notebooks else ""
+        print(allocator_markdown(rows, a.mode, f"python tools/time_lessons.py --mode {a.mode} "
+                                 f"--compare-allocator {a.compare_allocator} {names}".strip()))
+        return 1 if any(run[1] for row in rows for run in row["as-is"] + row["kept"]) else 0
     est = estimates(a.step_seconds, mode=a.mode)
     results = []
     for path in paths:
