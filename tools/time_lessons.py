@@ -6,7 +6,9 @@ Each lesson is executed top to bottom with nbclient in a fresh kernel, in a temp
 ``nst-course doctor``'s estimate for that mode (``nst_course.budget.lesson_minutes``, priced
 with one step timed here; demo mode: demo mode's work, other modes: full mode's), under a
 caption naming date, processor and torch. ``--update-readme`` writes it into README.md between
-``<!-- lessons:begin -->`` and ``<!-- lessons:end -->``.
+``<!-- lessons:begin -->`` and ``<!-- lessons:end -->``. ``--compare-allocator ROUNDS`` times
+each lesson instead as is and with kept memory (:data:`KEPT_MEMORY`), interleaved, with each
+kernel's peak memory (README, "Performance").
 Timings are only worth publishing from a quiet machine (nothing else running).
 """
 
