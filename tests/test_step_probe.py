@@ -37,9 +37,10 @@ def test_fused_conv_relu_gives_autograds_values_and_gradient(inplace):
     assert torch.allclose(x.grad, plain, atol=1e-5)
 
 
-def test_every_variant_is_undone_and_gives_the_same_step():
+@pytest.mark.parametrize("precision", ["auto", "float32"])  # a float32 network on a bf16 machine too
+def test_every_variant_is_undone_and_gives_the_same_step(precision):
     content, style = images(64)
-    vgg = load_vgg(precision="auto")
+    vgg = load_vgg(precision=precision)
     obj = Objective(vgg, content, style, style_weight=1000)
     step = P.make_step(obj, content)
     total, grad = step()
@@ -48,8 +49,10 @@ def test_every_variant_is_undone_and_gives_the_same_step():
     for name in P.VARIANTS:
         with P.variant(name, vgg):
             t, g = step()
-        assert t == pytest.approx(total, rel=1e-4), name
-        assert ((g - grad).norm() / grad.norm()).item() < 1e-3, name
+        assert t == pytest.approx(total, rel=1e-5), name
+        # a bfloat16 Gram backward rounds its result (2^-9); the others compute the same numbers
+        rounded = name in ("gram1-bf16backward", "combined")
+        assert ((g - grad).norm() / grad.norm()).item() < (2.0**-8 if rounded else 1e-5), name
         assert list(vgg.net.convs) == convs and speed.FusedGram.forward is forward, name
         assert isinstance(vgg.net.relu, nn.ReLU), name
 

@@ -25,7 +25,8 @@ The variants: ``relu-postop`` (each convolution and its ReLU as one oneDNN call,
 of a new tensor), ``gram-bf16math`` (the Gram products of bfloat16 features by oneDNN in
 bfloat16 with float32 sums, ``torch.backends.mkldnn.matmul.fp32_precision = "bf16"``: exact for
 values that are bfloat16 already), ``gram1-bf16backward`` (conv1_1's float32 features' Gram
-backward in bfloat16 too, as the other layers' is: a rounded gradient, not a fusion) and
+backward in bfloat16 too, as the other layers' is: a rounded gradient, not a fusion; in a float32
+network every layer's) and
 ``gram-openblas`` (the float32 Gram products by NumPy's
 OpenBLAS, 1.2-1.8x faster than torch's MKL on some AMD processors when run alone); ``combined``:
 ``relu-postop-inplace``, ``gram-bf16math`` and ``gram1-bf16backward`` together.
