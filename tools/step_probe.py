@@ -138,6 +138,10 @@ def patched_gram(forward=None, backward=None):
         speed.FusedGram.forward, speed.FusedGram.backward = (staticmethod(f) for f in old)
 
 
+#: the speed layer's own Gram forward and backward, which the variants below fall back on
+_FORWARD, _BACKWARD = speed.FusedGram.forward, speed.FusedGram.backward
+
+
 def _bf16math_forward(ctx, f):
     mm = torch.backends.mkldnn.matmul
     before = mm.fp32_precision
@@ -172,9 +176,6 @@ def _bf16_backward(ctx, grad):
         return _BACKWARD(ctx, grad)
     sym = (grad + grad.transpose(1, 2)).to(torch.bfloat16)
     return speed.FusedGram._mm(f.to(torch.bfloat16), sym).float()
-
-
-_FORWARD, _BACKWARD = speed.FusedGram.forward, speed.FusedGram.backward
 
 
 @contextmanager
