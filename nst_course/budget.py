@@ -7,7 +7,7 @@ more than :data:`LONG_RUN_SECONDS` unless ``--allow-long-run`` says go.
 Memory: peak resident memory of a whole ``stylize`` process as measured by
 ``nst-course bench`` (README, "Performance"): about 1 GB (torch, weights)
 plus 3.2 KB per pixel of the image (VGG19's activations kept for the backward
-pass and what the command's allocator keeps for the next step,
+pass and what the allocator keeps for the next step while a run lasts,
 :mod:`nst_course.allocator`) plus the L-BFGS history once it is full
 (:func:`~nst_course.loop.lbfgs_history`: 236 MB at 512x384, 400 MB from about
 667x500 on); above ``TILED_ABOVE`` pixels the first

@@ -10,7 +10,8 @@ nothing here changes a step the kernel takes:
 * the L-BFGS gradient scale for losses with tiny gradients (:func:`lbfgs_loss_scale`);
 * a tqdm progress bar, the user's callback, and the safety nets: a NaN or infinite
   loss stops the run with the last good image, Ctrl-C returns the best image so far;
-* a stopping rule for a loss that has gone flat (:class:`StopWhenFlat`).
+* a stopping rule for a loss that has gone flat (:class:`StopWhenFlat`);
+* while the loop runs, freed memory kept for the next step (:mod:`nst_course.allocator`).
 
 In the spirit of pystiche's ``image_optimization`` (a loop) and ``OptimProgressBar``
 (what is reported around it).
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from .allocator import kept_while_running
 from .config import Callback
 from .loop import make_optimizer, optimization_loop
 from .pyramid import Pyramid
@@ -188,6 +190,8 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
     objective, same loop, other coordinates).
     Ctrl-C returns the best image so far (``stopped="interrupted"``); a NaN or
     infinite loss stops the run and returns the last good image (``stopped="nan"``).
+    While the loop runs the C allocator keeps freed memory for the next step (CPU images not run
+    in bands; :func:`~nst_course.allocator.kept_while_running`).
     """
     from tqdm.auto import tqdm
 
@@ -225,7 +229,8 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
         return False
 
     try:
-        optimization_loop(kernel_objective, x, make_optimizer(x, optimizer, lr), steps, after_step)
+        with kept_while_running(_keeps_memory(start)):  # no page faults for each step's tensors
+            optimization_loop(kernel_objective, x, make_optimizer(x, optimizer, lr), steps, after_step)
     except _NonFinite as e:
         warnings.warn(f"step {step_offset + len(result.history) + 1}: the loss became {e.args[0]}; "
                       "stopped and returned the last good image (try a smaller lr or weights).",
@@ -241,6 +246,14 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
     if result.stopped in ("done", "callback", "flat") and result.history:
         _measure_final(objective, x.detach().clamp(0, 1), result)
     return result
+
+
+def _keeps_memory(start: torch.Tensor) -> bool:
+    """Keep freed memory during the run (:func:`~nst_course.allocator.kept_while_running`) for a
+    CPU image not run in bands: there it would peak 1.6x higher (README, "Performance")."""
+    from .stages import TILED_ABOVE
+
+    return start.device.type == "cpu" and start[0, 0].numel() <= TILED_ABOVE
 
 
 def _measure_final(objective, x: torch.Tensor, result: Result) -> None:

@@ -7,8 +7,8 @@ Each lesson is executed top to bottom with nbclient in a fresh kernel, in a temp
 with one step timed here; demo mode: demo mode's work, other modes: full mode's), under a
 caption naming date, processor and torch. ``--update-readme`` writes it into README.md between
 ``<!-- lessons:begin -->`` and ``<!-- lessons:end -->``. ``--compare-allocator ROUNDS`` times
-each lesson instead as is and with kept memory (:data:`KEPT_MEMORY`), interleaved, with each
-kernel's peak memory (README, "Performance").
+each lesson instead as is and with freed memory kept while each run lasts (the default,
+:data:`ARMS`), interleaved, with each kernel's peak memory (README, "Performance").
 Timings are only worth publishing from a quiet machine (nothing else running).
 """
 
@@ -25,8 +25,13 @@ from nst_course.config import MODES
 
 import _lessons as L
 
-#: the kernel's environment for kept memory (:mod:`nst_course.allocator`; glibc reads it at start)
+#: the kernel's environment for kept memory for the whole kernel (:mod:`nst_course.allocator`;
+#: glibc reads it at start)
 KEPT_MEMORY = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(TRIM_THRESHOLD)}
+#: ``--compare-allocator``'s kernels: the allocator as it is (not even kept while a run lasts)
+#: and the package's default (kept while each run lasts); None: removed from the environment
+ARMS = {"as-is": {**dict.fromkeys(KEPT_MEMORY), "NST_COURSE_KEEP_MEMORY": "0"},
+        "kept": {**dict.fromkeys(KEPT_MEMORY), "NST_COURSE_KEEP_MEMORY": None}}
 #: a cell run after the lesson: the kernel's peak resident memory in kB (Linux; else nothing)
 PEAK_CELL = ("import os\nif os.path.exists('/proc/self/status'):\n"
              "    print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))")
@@ -113,16 +118,15 @@ def markdown(results: list[dict], mode: str, command: str) -> str:
 
 
 def compare_allocator(paths, mode: str, rounds: int = 1, timeout: float | None = None) -> list[dict]:
-    """Each lesson in fresh kernels with the allocator as it is and with kept memory
-    (:data:`KEPT_MEMORY`), ``rounds`` times, the order alternating: ``[{lesson, as-is, kept}]``
-    with ``(seconds, error, peak GB)`` lists."""
+    """Each lesson in fresh kernels with the allocator as it is and as the package keeps it
+    while each run lasts (:data:`ARMS`), ``rounds`` times, the order alternating:
+    ``[{lesson, as-is, kept}]`` with ``(seconds, error, peak GB)`` lists."""
     rows = []
     for path in paths:
         row = {"lesson": lesson_name(path), "as-is": [], "kept": []}
         for r in range(rounds):
             for label in ("as-is", "kept") if r % 2 == 0 else ("kept", "as-is"):
-                env = KEPT_MEMORY if label == "kept" else dict.fromkeys(KEPT_MEMORY)
-                row[label].append(execute(path, mode, timeout, env=env))
+                row[label].append(execute(path, mode, timeout, env=ARMS[label]))
                 seconds, error, peak = row[label][-1]
                 print(f"{path.name} ({label}): {seconds:.0f} s, peak {peak or 0:.2f} GB"
                       + (f" FAILED ({error})" if error else ""), flush=True)
@@ -148,7 +152,8 @@ def allocator_markdown(rows: list[dict], mode: str, command: str) -> str:
     rounds = len(rows[0]["kept"]) if rows else 0
     lines = [f"Measured {time.strftime('%Y-%m-%d')} on {processor()}, {torch.get_num_threads()} threads, "
              f"torch {torch.__version__}: `{command}` (each lesson {rounds}x as is and {rounds}x with "
-             f"kept memory, in fresh kernels, interleaved; medians; peak: the kernel's resident memory).",
+             f"freed memory kept while each run lasts, the default, in fresh kernels, interleaved; "
+             f"medians; peak: the kernel's resident memory).",
              "", "| lesson | mode | s as is | s kept | kept / as is | peak as is | peak kept |",
              "|---|---|---|---|---|---|---|"]
     for row in rows:
@@ -169,7 +174,8 @@ def main(argv=None) -> int:
     p.add_argument("--timeout", type=float, help="seconds a cell may take (default: no limit)")
     p.add_argument("--keep", type=Path, metavar="DIR", help="also save each executed lesson in DIR")
     p.add_argument("--compare-allocator", type=int, metavar="ROUNDS",
-                   help="time each lesson ROUNDS times as is and with kept memory instead, interleaved")
+                   help="time each lesson ROUNDS times as is and with memory kept while runs last "
+                   "(the default) instead, interleaved")
     a = p.parse_args(argv)
     sys.path.insert(0, str(L.ROOT))
     from nst_course.bench import between_markers, update_readme

@@ -13,8 +13,8 @@ measurement), then AdaIN at 512x512 (a new style and the same style again, with
 GFLOP/s). ``--markdown`` prints the README's table (date, processor, threads and torch
 in its caption), ``--update-readme README.md`` writes it between the README's markers;
 ``--sweep`` runs :func:`time_to_quality_sweep` instead, ``--allocator`` :func:`time_allocator`
-(the C allocator as it is and as ``nst-course stylize`` sets it). Not a test: numbers depend on
-the machine and on whatever else runs on it.
+(the C allocator as it is, as a run keeps it and as ``nst-course stylize`` sets it). Not a
+test: numbers depend on the machine and on whatever else runs on it.
 
 The pieces, one concept each: :mod:`.plain` (the reference), :mod:`.timing`, :mod:`.sweep`,
 :mod:`.tables` (the README's tables, shared with ``tools/``); the command line is here.
@@ -66,8 +66,9 @@ def main(argv=None) -> int:
                    "--sweep-schedules, for each sample pair and style weight (~1 h at 512 px; "
                    "--update-readme writes it between <!-- sweep:begin --> and <!-- sweep:end -->)")
     p.add_argument("--allocator", action="store_true", help="instead: ours in fresh processes with "
-                   "the C allocator as it is and as the nst-course commands set it (keeping freed "
-                   "memory, nst_course.allocator), interleaved --rounds times per --sizes: s/step, "
+                   "the C allocator as it is, as a run keeps it (the default) and as nst-course "
+                   "stylize sets it for its process (keeping freed memory, nst_course.allocator), "
+                   "interleaved --rounds times per --sizes: s/step, "
                    "page faults, peak memory, share of the conv peak")
     p.add_argument("--sweep-pairs", nargs="+", metavar="CONTENT:STYLE", default=[
                    f"{c}:{s}" for c, s in SWEEP_PAIRS], help="the sweep's photo and style pairs")

@@ -118,12 +118,23 @@ def peak_memory_mb(impl: str, width: int, steps: int = 2) -> float:
 IMPLS = {"plain": _plain, "ours": _ours, "ours_fp32": _ours_fp32}
 
 
-def _fresh_run(width: int, steps: int, keep: bool) -> dict:
-    """``steps`` steps of ours (+1 warm-up) in a fresh process, with the C allocator as it is or
-    set by :func:`~nst_course.allocator.keep_freed_memory`: median s/step, page faults a step
-    (minor: fresh pages), peak MB."""
+#: ``time_allocator``'s arms: the C allocator as it is, kept while each run lasts (the package's
+#: default in a notebook kernel) and kept for the whole process (``nst-course stylize``)
+ALLOCATOR_ARMS = ("as is", "per run", "kept")
+
+
+def _fresh_run(width: int, steps: int, arm: str) -> dict:
+    """``steps`` steps of ours (+1 warm-up) in a fresh process, with the C allocator as it is
+    (not even kept while the run lasts, :data:`~nst_course.allocator.KEEP_WHILE_RUNNING`), as
+    the run keeps it (``"per run"``, the default) or set for the whole process by
+    :func:`~nst_course.allocator.keep_freed_memory` (``"kept"``): whether the settings took,
+    median s/step, page faults a step (minor: fresh pages), peak MB."""
+    if arm not in ALLOCATOR_ARMS:
+        raise ValueError(f"arm must be one of {', '.join(ALLOCATOR_ARMS)}, not {arm!r}")
     code = ("import json, resource; from nst_course import allocator; "
-            f"kept = allocator.keep_freed_memory() if {keep} else False; "
+            f"allocator.KEEP_WHILE_RUNNING = {arm == 'per run'}; "
+            f"kept = allocator.keep_freed_memory() if {arm == 'kept'} else "
+            f"allocator._libc() is not None if {arm == 'per run'} else None; "
             f"from nst_course.bench import timing as T; c, s = T.images({width}); "
             "f = resource.getrusage(resource.RUSAGE_SELF).ru_minflt; "
             f"t = T.IMPLS['ours'](c, s, {steps + 1}); "
@@ -134,15 +145,21 @@ def _fresh_run(width: int, steps: int, keep: bool) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _arm_ratios(runs: list[dict], key: str) -> dict:
+    """``{arm: median over the rounds of arm's key / "as is"'s}`` for the arms that keep memory."""
+    return {arm: _median([r[arm][key] / r["as is"][key] for r in runs]) for arm in ALLOCATOR_ARMS[1:]}
+
+
 def time_allocator(sizes=(512,), steps: int = 8, rounds: int = 3, out=print) -> dict:
-    """Ours with the C allocator as it is and as the ``nst-course`` commands set it
-    (:mod:`nst_course.allocator`), each run in a fresh process, the two interleaved ``rounds``
-    times per size: median s/step, page faults a step, peak MB, and the median of the rounds'
-    ratios (kept / as it is: one ratio per round, so a slow minute of the machine counts once);
-    each median step's fraction of the conv peak (:func:`conv_peak` of ``stylize``'s default
-    precision in this process, before every round and after the last: the highest so far, since
-    one measurement takes a few hundredths of a second and a busy moment of the machine can
-    halve it)."""
+    """Ours with the C allocator as it is, as a run keeps it by default and as ``nst-course
+    stylize`` sets it for its process (:data:`ALLOCATOR_ARMS`, :mod:`nst_course.allocator`),
+    each run in a fresh process, the three interleaved ``rounds`` times per size: median
+    s/step, page faults a step, peak MB, and for each arm the median of the rounds' ratios to
+    "as is" (one ratio per round, so a slow minute of the machine counts once); each median
+    step's fraction of the conv peak (:func:`conv_peak` of ``stylize``'s default precision in
+    this process, before every round and after the last: the highest so far, since one
+    measurement takes a few hundredths of a second and a busy moment of the machine can halve
+    it)."""
     from ..config import get_dtype
 
     dtype = get_dtype("auto")
@@ -151,33 +168,32 @@ def time_allocator(sizes=(512,), steps: int = 8, rounds: int = 3, out=print) -> 
         f"channels_last, {str(dtype)[6:]} (stylize's default precision here), before every round")
     out(f"{'size':>10} {'round':>5} {'allocator':>10} {'s/step':>7} {'faults/step':>12} "
         f"{'peak MB':>8} {'/ as is':>8}")
-    rows = []
+    rows, kept_arms = [], ALLOCATOR_ARMS[1:]
     for width in sizes:
         runs = []
         for r in range(rounds):
             if r:
                 peaks.append(conv_peak(dtype=dtype))
-            pair = {name: _fresh_run(width, steps, keep) for name, keep in (("as is", False),
-                                                                            ("kept", True))}
-            if not pair["kept"]["kept"]:
-                raise RuntimeError("allocator.keep_freed_memory() did not take here (no glibc, or "
+            pair = {arm: _fresh_run(width, steps, arm) for arm in ALLOCATOR_ARMS}
+            if not all(pair[arm]["kept"] for arm in kept_arms):
+                raise RuntimeError("the allocator's settings did not take here (no glibc, or "
                                    "GLIBC_TUNABLES / MALLOC_* set): nothing to compare.")
             for name, m in pair.items():
-                ratio = f"{m['s_per_step'] / pair['as is']['s_per_step']:.2f}" if name == "kept" else ""
+                ratio = f"{m['s_per_step'] / pair['as is']['s_per_step']:.2f}" if name != "as is" else ""
                 out(f"{width:>10} {r + 1:>5} {name:>10} {m['s_per_step']:7.3f} "
                     f"{m['faults_per_step']:12.0f} {m['peak_mb']:8.0f} {ratio:>8}")
             runs.append(pair)
-        ratio = _median([p["kept"]["s_per_step"] / p["as is"]["s_per_step"] for p in runs])
-        mem = _median([p["kept"]["peak_mb"] / p["as is"]["peak_mb"] for p in runs])
-        faults = _median([p["kept"]["faults_per_step"] / p["as is"]["faults_per_step"] for p in runs])
+
+        ratio, mem, faults = (_arm_ratios(runs, key) for key in ("s_per_step", "peak_mb", "faults_per_step"))
         peaks.append(conv_peak(dtype=dtype))
         peak, gf = max(peaks), step_gflop(round(width * ASPECT), width)
         share = {name: gf / _median([p[name]["s_per_step"] for p in runs]) / peak
-                 for name in ("as is", "kept")}
-        out(f"{width:>10}: kept / as is, median of {rounds} rounds: s/step {ratio:.2f}, "
-            f"page faults {faults:.2f}, peak memory {mem:.2f}; conv peak {peak:.0f} GFLOP/s "
-            f"(measured {min(peaks):.0f}-{peak:.0f}): the median step as is "
-            f"{100 * share['as is']:.0f} % of it, kept {100 * share['kept']:.0f} %")
+                 for name in ALLOCATOR_ARMS}
+        out(f"{width:>10}: / as is, median of {rounds} rounds: " + "; ".join(
+            f"{arm}: s/step {ratio[arm]:.2f}, page faults {faults[arm]:.2f}, peak memory {mem[arm]:.2f}"
+            for arm in kept_arms) + f"; conv peak {peak:.0f} GFLOP/s (measured {min(peaks):.0f}-"
+            f"{peak:.0f}): the median step " + ", ".join(
+                f"{name} {100 * share[name]:.0f} %" for name in ALLOCATOR_ARMS) + " of it")
         rows.append({"width": width, "runs": runs, "s_ratio": ratio, "faults_ratio": faults,
                      "peak_ratio": mem, "gflop": gf, "conv_peak_gflops": peak,
                      "conv_peak_share": share})
