@@ -51,6 +51,25 @@ def test_probe_runs_and_its_table_reads_the_measurements(capsys, tmp_path):
         assert Image.open(tmp_path / "pictures" / f"{v}.png").size == (32, 32)
 
 
+def test_adain_starts_are_run_for_every_variant_against_the_photo_s_pixels(capsys, monkeypatch):
+    calls = []
+
+    def fake_adain(content, style, alpha):
+        calls.append(alpha)
+        return type("R", (), {"image": torch.full((1, 3, 16, 16), 0.5), "seconds": 0.25})()
+    monkeypatch.setattr(P, "adain_stylize", fake_adain)
+    assert P.main(["--size", "32", "--steps", "2", "--every", "2", "--variants", "pixels", "pyramid3",
+                   "--starts", "adain0.5"]) == 0
+    rows = [line.split(" | ")[0].strip("| `") for line in capsys.readouterr().out.splitlines()
+            if line.startswith("| `")]
+    assert rows == ["pixels", "pixels from adain0.5", "pyramid3 from adain0.5"] and calls == [0.5]
+    image, seconds = P.start_image("adain", torch.rand(1, 3, 20, 30), torch.rand(1, 3, 30, 30))
+    assert image.shape == (1, 3, 20, 30) and seconds == 0.25 and calls[-1] == 1.0  # the content's size
+    for bad in ("adainx", "adain2", "noise"):
+        with pytest.raises(SystemExit):
+            P.start_image(bad, torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8))
+
+
 def test_an_unknown_variant_is_refused():
     with pytest.raises(SystemExit):
         P.main(["--variants", "newton"])

@@ -23,6 +23,8 @@ the curvature pair records the step actually taken after the clamp), ``sigmoid``
 ``sigmoid(u)``: no clamp needed), ``fourier1`` / ``fourier0.5`` (the image's 2-D Fourier
 coefficients scaled by ``1 / f^decay``, the parameterisation of feature visualisation), and
 ``pyramid3`` / ``pyramid4`` (:class:`nst_course.pyramid.Pyramid`, ``stylize(schedule="pyramid")``).
+``--starts photo adain adain0.5`` runs every variant from each start (:func:`start_image`: AdaIN's
+picture, at full or half strength; its seconds counted), the reference always from the photo.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ import time
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
+from nst_course.adain import adain_stylize
 from nst_course.images import load_image, save_image
 from nst_course.loop import lbfgs_history
 from nst_course.objective import Objective
@@ -109,9 +113,28 @@ def coordinates(variant: str, start: torch.Tensor):
     return Sigmoid(start) if variant == "sigmoid" else Pixels(start)
 
 
-def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: int):
-    """``[(step, seconds, float32 total, content, style), ...]`` every ``every`` steps (0 first),
-    and the last image ``(1, 3, H, W)``, clamped."""
+def start_image(name: str, content: torch.Tensor, style: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """The start ``(1, 3, H, W)`` called ``name`` and the seconds it took: ``"photo"`` (the
+    content), or ``"adain"`` / ``"adainA"`` (AdaIN's picture with ``alpha=A``, 1 by default, at
+    the content's size; about one step's conv FLOPs)."""
+    if name == "photo":
+        return content, 0.0
+    try:
+        alpha = float(name[len("adain"):] or 1) if name.startswith("adain") else None
+    except ValueError:
+        alpha = None
+    if alpha is None or not 0 <= alpha <= 1:
+        raise SystemExit(f"unknown start {name!r}; choose photo, adain or adainALPHA (e.g. adain0.5)")
+    r = adain_stylize(content, style, alpha=alpha)
+    img = F.interpolate(r.image, size=content.shape[-2:], mode="bilinear", align_corners=False)
+    return img.clamp(0, 1), r.seconds
+
+
+def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: int,
+        seconds: float = 0.0):
+    """``[(step, seconds, float32 total, content, style), ...]`` every ``every`` steps (0 first;
+    ``seconds`` counts from the given start's cost), and the last image ``(1, 3, H, W)``,
+    clamped."""
     if variant not in VARIANTS:
         raise SystemExit(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
     x = coordinates(variant, start)
@@ -131,7 +154,7 @@ def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: 
             g.masked_fill_(((p <= 0) & (g > 0)) | ((p >= 1) & (g < 0)), 0.0)
         return total
 
-    checks, seconds = [], 0.0
+    checks = []
 
     def check(step):
         with torch.no_grad():
@@ -178,12 +201,13 @@ def main(argv=None) -> int:
     p.add_argument("--pair", default="astronaut:swirls", help="CONTENT:STYLE")
     p.add_argument("--style-weight", type=float, default=1000.0)
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    p.add_argument("--starts", nargs="+", default=["photo"], metavar="START",
+                   help="run every variant from each: photo, adain, adainALPHA (e.g. adain0.5); "
+                   "the reference is always pixels from the photo")
     p.add_argument("--json", help="also write the measurements here")
     p.add_argument("--images", metavar="DIR", help="also save each variant's last picture there "
                    "(VARIANT.png)")
     a = p.parse_args(argv)
-    if "pixels" not in a.variants:
-        a.variants.insert(0, "pixels")
     content_src, style_src = a.pair.split(":")
     content = load_image(content_src, a.size)
     style = load_image(style_src, max(content.shape[-2:]))
@@ -194,11 +218,16 @@ def main(argv=None) -> int:
           f"torch {torch.__version__}, {torch.get_num_threads()} threads; total loss / `pixels`' final "
           f"({QUALITY:g}x: as good), measured in float32 every {a.every} steps", flush=True)
     results = {}
-    for v in a.variants:
-        results[v], picture = run(v, objective, exact, content, a.steps, a.every)
+    starts = {name: start_image(name, content, style) for name in dict.fromkeys(["photo", *a.starts])}
+    runs = [("photo", "pixels")] + [(s, v) for s in dict.fromkeys(a.starts) for v in a.variants
+                                    if (s, v) != ("photo", "pixels")]
+    for start, v in runs:
+        name = v if start == "photo" else f"{v} from {start}"
+        image, cost = starts[start]
+        results[name], picture = run(v, objective, exact, image, a.steps, a.every, seconds=cost)
         if a.images:
-            save_image(picture, Path(a.images) / f"{v}.png")
-        print(f"{v}: {results[v][-1][2]:.4g} after {a.steps} steps, {results[v][-1][1]:.0f} s",
+            save_image(picture, Path(a.images) / f"{name.replace(' ', '_')}.png")
+        print(f"{name}: {results[name][-1][2]:.4g} after {a.steps} steps, {results[name][-1][1]:.0f} s",
               file=sys.stderr, flush=True)
         if a.json:
             with open(a.json, "w") as f:
