@@ -228,23 +228,23 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
             return True
         return False
 
-    try:
-        with kept_while_running(_keeps_memory(start)):  # no page faults for each step's tensors
+    with kept_while_running(_keeps_memory(start)):  # no page faults for each step's tensors
+        try:
             optimization_loop(kernel_objective, x, make_optimizer(x, optimizer, lr), steps, after_step)
-    except _NonFinite as e:
-        warnings.warn(f"step {step_offset + len(result.history) + 1}: the loss became {e.args[0]}; "
-                      "stopped and returned the last good image (try a smaller lr or weights).",
-                      RuntimeWarning, stacklevel=2)
-        result.stopped = "nan"
-    except KeyboardInterrupt:
-        result.stopped = "interrupted"
-        bar.close()  # the message goes under a closed bar, not into it
-        print(f"Interrupted after {len(result.history)} steps: returning the best image so far.",
-              file=sys.stderr)
-    finally:
-        bar.close()
-    if result.stopped in ("done", "callback", "flat") and result.history:
-        _measure_final(objective, x.detach().clamp(0, 1), result)
+        except _NonFinite as e:
+            warnings.warn(f"step {step_offset + len(result.history) + 1}: the loss became {e.args[0]}; "
+                          "stopped and returned the last good image (try a smaller lr or weights).",
+                          RuntimeWarning, stacklevel=2)
+            result.stopped = "nan"
+        except KeyboardInterrupt:
+            result.stopped = "interrupted"
+            bar.close()  # the message goes under a closed bar, not into it
+            print(f"Interrupted after {len(result.history)} steps: returning the best image so far.",
+                  file=sys.stderr)
+        finally:
+            bar.close()
+        if result.stopped in ("done", "callback", "flat") and result.history:
+            _measure_final(objective, x.detach().clamp(0, 1), result)
     return result
 
 
