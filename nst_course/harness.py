@@ -31,6 +31,7 @@ from .allocator import kept_while_running
 from .config import Callback
 from .loop import make_optimizer, optimization_loop
 from .pyramid import Pyramid
+from .tiled import TILED_ABOVE
 
 
 @dataclass
@@ -251,8 +252,6 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
 def _keeps_memory(start: torch.Tensor) -> bool:
     """Keep freed memory during the run (:func:`~nst_course.allocator.kept_while_running`) for a
     CPU image not run in bands: there it would peak 1.6x higher (README, "Performance")."""
-    from .stages import TILED_ABOVE
-
     return start.device.type == "cpu" and start[0, 0].numel() <= TILED_ABOVE
 
 

@@ -25,11 +25,8 @@ from .harness import Result, StopWhenFlat, optimize_image
 from .images import load_image, resize
 from .objective import Objective
 from .pyramid import LEVELS as PYRAMID_LEVELS
-from .tiled import SPLIT, TiledObjective
+from .tiled import SPLIT, TILED_ABOVE, TiledObjective
 from .vgg import LAYERS
-
-#: above this many pixels conv1_1 ... pool2 run in bands (nst_course.tiled): 2048 px fits in < 4 GB
-TILED_ABOVE = 1.5e6
 
 
 def schedule_sizes(schedule: Schedule, long_side: int, steps: int) -> list[tuple[int, int]]:

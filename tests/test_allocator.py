@@ -57,7 +57,7 @@ def test_a_setting_someone_chose_is_left_alone(env):
 
 def test_stylize_sets_it_unless_the_image_runs_in_bands(monkeypatch, tmp_path):
     from nst_course.cli import stylize
-    from nst_course.stages import TILED_ABOVE
+    from nst_course.tiled import TILED_ABOVE
 
     calls = []
     monkeypatch.setattr(allocator, "keep_freed_memory", lambda: calls.append(1) or True)
@@ -133,7 +133,7 @@ def test_optimize_image_keeps_memory_unless_in_bands(monkeypatch):
     import torch
 
     from nst_course import harness
-    from nst_course.stages import TILED_ABOVE
+    from nst_course.tiled import TILED_ABOVE
 
     wanted = []
 

@@ -130,13 +130,13 @@ def _steps_said(args, height: int, width: int) -> str:
 
 
 def keep_freed_memory(height: int, width: int) -> bool:
-    """Below :data:`~nst_course.stages.TILED_ABOVE` pixels, set this process's C allocator to
+    """Below :data:`~nst_course.tiled.TILED_ABOVE` pixels, set this process's C allocator to
     keep freed memory for the next step (:mod:`nst_course.allocator`: steps 0.96x as long at
     512 px, 0.82x at 1024 px in float32; 0.5-0.8x in bfloat16; peak memory up to 1.2x, which
     :func:`~nst_course.budget.estimate_bytes` includes). Not above it: there the first blocks
     run in bands, and kept memory made the peak 1.6x (README, "Performance"). True if set."""
     from .. import allocator
-    from ..stages import TILED_ABOVE
+    from ..tiled import TILED_ABOVE
 
     return height * width <= TILED_ABOVE and allocator.keep_freed_memory()
 
