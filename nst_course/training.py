@@ -204,43 +204,42 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
     bar = tqdm(total=steps or round(budget), unit=" steps" if steps else " s", disable=bars_off(progress),
                desc="train")
     t0 = last_save = time.perf_counter()
-    held = None
-    net.train()
+    held = _interrupt_once()
     try:
-        for k in range(steps or 10**9):
-            if time.perf_counter() - t0 >= budget:
-                break
-            s, batch = k % len(objectives), crops(batch_size)
-            objectives[s].set_content(batch)
-            total, parts = objectives[s](net(batch, s))
-            if not torch.isfinite(total):
-                result.stopped = "nan"
-                break
-            opt.zero_grad(set_to_none=True)
-            total.backward()
-            opt.step()
-            good = _copy_state(net)
-            rec = TrainStep(k + 1, s, *(parts[p].item() for p in ("content", "style", "tv", "total")),
-                            seconds=time.perf_counter() - t0)
-            result.history.append(rec)
-            bar.update(1 if steps else round(rec.seconds) - bar.n)
-            bar.set_postfix(loss=f"{rec.total_loss:.3g}")
-            if checkpoint and time.perf_counter() - last_save > checkpoint_every:
-                checkpoint = _save(net, checkpoint, result, overwrite)
-                overwrite, last_save = True, time.perf_counter()  # from now on the file is ours
-            if callback and (k + 1) % callback_every == 0:
-                image = apply_net(net, preview, s) if preview is not None else None
-                if callback(rec, image):
-                    result.stopped = "callback"
+        net.train()
+        try:
+            for k in range(steps or 10**9):
+                if time.perf_counter() - t0 >= budget:
                     break
-    except KeyboardInterrupt:
-        held = _hold_interrupts()  # a second Ctrl-C must not cut the final save short
-        result.stopped = "interrupted"
-    finally:
-        bar.close()
-        net.load_state_dict(good)  # the weights of the last complete, finite step
-        net.eval()
-    try:
+                s, batch = k % len(objectives), crops(batch_size)
+                objectives[s].set_content(batch)
+                total, parts = objectives[s](net(batch, s))
+                if not torch.isfinite(total):
+                    result.stopped = "nan"
+                    break
+                opt.zero_grad(set_to_none=True)
+                total.backward()
+                opt.step()
+                good = _copy_state(net)
+                rec = TrainStep(k + 1, s, *(parts[p].item() for p in ("content", "style", "tv", "total")),
+                                seconds=time.perf_counter() - t0)
+                result.history.append(rec)
+                bar.update(1 if steps else round(rec.seconds) - bar.n)
+                bar.set_postfix(loss=f"{rec.total_loss:.3g}")
+                if checkpoint and time.perf_counter() - last_save > checkpoint_every:
+                    checkpoint = _save(net, checkpoint, result, overwrite)
+                    overwrite, last_save = True, time.perf_counter()  # from now on the file is ours
+                if callback and (k + 1) % callback_every == 0:
+                    image = apply_net(net, preview, s) if preview is not None else None
+                    if callback(rec, image):
+                        result.stopped = "callback"
+                        break
+        except KeyboardInterrupt:
+            result.stopped = "interrupted"
+        finally:
+            bar.close()
+            net.load_state_dict(good)  # the weights of the last complete, finite step
+            net.eval()
         if checkpoint:
             _save(net, checkpoint, result, overwrite)
     finally:
@@ -249,13 +248,24 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
     return result
 
 
-def _hold_interrupts():
-    """Ignore Ctrl-C from now on (main thread only); return the handler to restore, or None."""
+def _interrupt_once():
+    """Until the handler returned is put back: the first Ctrl-C interrupts as before (the
+    previous handler runs: Python's raises KeyboardInterrupt), and from that moment every later
+    one is ignored, so a second Ctrl-C can cut short neither the unwinding (a ``__del__``
+    interrupted prints "Exception ignored ...") nor the final save. Main thread only, and only
+    over a Python handler (not over SIG_IGN or SIG_DFL); else None, nothing changed."""
     if threading.current_thread() is not threading.main_thread():
         return None
     previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return previous if previous is not None else signal.default_int_handler
+    if not callable(previous):
+        return None
+
+    def first(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        previous(signum, frame)
+
+    signal.signal(signal.SIGINT, first)
+    return previous
 
 
 def _save(net, path, result: Training, overwrite: bool) -> Path:

@@ -122,6 +122,62 @@ def test_interrupt_and_nan_keep_the_last_good_weights(objectives, tmp_path):
         assert torch.equal(load_net(path).state_dict()["out.weight"], kept[2]["out.weight"])
 
 
+
+def test_a_second_ctrl_c_while_the_first_unwinds_or_saves_is_ignored(objectives, tmp_path,
+                                                                      monkeypatch):
+    """Real signals: the first SIGINT interrupts step 2; a second one sent from a ``__del__``
+    run while that interrupt unwinds (where CI once printed "Exception ignored in
+    tqdm.__del__") and a third during the final save change nothing; afterwards Ctrl-C is
+    Python's again."""
+    import os
+    import signal
+    import sys
+
+    import nst_course.training as training
+
+    unraisable, saved = [], []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    real_save = training._save
+
+    def save(*args):
+        os.kill(os.getpid(), signal.SIGINT)
+        saved.append(signal.getsignal(signal.SIGINT))
+        return real_save(*args)
+
+    monkeypatch.setattr(training, "_save", save)
+
+    class Second:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    class Interrupted:
+        def __init__(self, inner):
+            self.inner, self.calls = inner, 0
+
+        def set_content(self, batch):
+            self.inner.set_content(batch)
+
+        def __call__(self, img):
+            self.calls += 1
+            if self.calls == 2:
+                second = Second()
+                try:
+                    os.kill(os.getpid(), signal.SIGINT)  # the first Ctrl-C: interrupts here
+                finally:
+                    del second  # its __del__ runs while the interrupt unwinds
+            return self.inner(img)
+
+    before = signal.getsignal(signal.SIGINT)
+    net = StyleNet(["s"], width=4, residual_blocks=1)
+    result = train(net, [torch.rand(1, 3, 48, 48)], [photo("coffee", 48)], steps=5, batch_size=2,
+                   crop=32, objectives=[Interrupted(objectives[0])], checkpoint=tmp_path / "n.pt",
+                   progress=False)
+    assert result.stopped == "interrupted" and len(result.history) == 1
+    assert unraisable == [] and saved == [signal.SIG_IGN]
+    assert load_net(tmp_path / "n.pt").styles == ["s"]
+    assert signal.getsignal(signal.SIGINT) is before
+
+
 def test_bfloat16_inference_close_to_float32():
     net, x = _net(), torch.rand(1, 3, 40, 40)
     exact = apply_net(net, x, 1, precision="float32")
