@@ -40,6 +40,7 @@ SPLIT = "pool2"
 #: above this many pixels conv1_1 ... pool2 run in bands (:mod:`nst_course.stages` picks
 #: :class:`TiledObjective` there): 2048 px fits in < 4 GB
 TILED_ABOVE = 1.5e6
+
 #: input rows added on each side of a band; a multiple of 4 (two 2x2 pools) above pool2's reach
 HALO = 16
 

@@ -173,8 +173,8 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
         checkpoint: a path: the weights are saved there every ``checkpoint_every`` seconds
             and at the end (:func:`~nst_course.feedforward.save_net`); with
             ``overwrite=False`` a file that is there before the first save is never replaced.
-    Ctrl-C stops the run and keeps the weights of the last complete step; so does a
-    non-finite loss (``stopped="nan"``).
+    Ctrl-C stops the run and keeps the weights of the last complete step (a second Ctrl-C is
+    ignored until they are saved); so does a non-finite loss (``stopped="nan"``).
     """
     if minutes is None and steps is None:
         raise ValueError("give minutes or steps (or both: whichever runs out first)")
