@@ -122,7 +122,6 @@ def test_interrupt_and_nan_keep_the_last_good_weights(objectives, tmp_path):
         assert torch.equal(load_net(path).state_dict()["out.weight"], kept[2]["out.weight"])
 
 
-
 def test_a_second_ctrl_c_while_the_first_unwinds_or_saves_is_ignored(objectives, tmp_path,
                                                                       monkeypatch):
     """Real signals: the first SIGINT interrupts step 2; a second one sent from a ``__del__``
