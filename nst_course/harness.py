@@ -29,6 +29,7 @@ import torch
 
 from .allocator import kept_while_running
 from .config import Callback
+from .interrupts import first_interrupt_only
 from .loop import make_optimizer, optimization_loop
 from .pyramid import Pyramid
 from .tiled import TILED_ABOVE
@@ -189,7 +190,8 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
     (``stopped="flat"``). ``levels > 1``: the optimiser changes a
     :class:`~nst_course.pyramid.Pyramid` of that many levels instead of the pixels (same
     objective, same loop, other coordinates).
-    Ctrl-C returns the best image so far (``stopped="interrupted"``); a NaN or
+    Ctrl-C returns the best image so far (``stopped="interrupted"``; a second Ctrl-C before
+    it has returned is ignored: :mod:`~nst_course.interrupts`); a NaN or
     infinite loss stops the run and returns the last good image (``stopped="nan"``).
     While the loop runs the C allocator keeps freed memory for the next step (CPU images not run
     in bands; :func:`~nst_course.allocator.kept_while_running`).
@@ -229,7 +231,8 @@ def optimize_image(objective: Callable[[torch.Tensor], tuple[torch.Tensor, dict]
             return True
         return False
 
-    with kept_while_running(_keeps_memory(start)):  # no page faults for each step's tensors
+    # a second Ctrl-C cannot lose the result; no page faults for each step's tensors
+    with first_interrupt_only(), kept_while_running(_keeps_memory(start)):
         try:
             optimization_loop(kernel_objective, x, make_optimizer(x, optimizer, lr), steps, after_step)
         except _NonFinite as e:

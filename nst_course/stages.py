@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from .config import CONTENT_LAYERS, Init, Schedule
 from .harness import Result, StopWhenFlat, optimize_image
 from .images import load_image, resize
+from .interrupts import first_interrupt_only
 from .objective import Objective
 from .pyramid import LEVELS as PYRAMID_LEVELS
 from .tiled import SPLIT, TILED_ABOVE, TiledObjective
@@ -204,28 +205,29 @@ def run_stages(vgg, content_img: torch.Tensor, styles: Sequence[torch.Tensor],
     full = max(content_img.shape[-2:])
     result, step0, t0 = Result(image=content_img), 0, time.perf_counter()
     history, snapshots, prev_content = [], {}, None
-    for k, (long, n) in enumerate(stages):
-        c_img = content_img if long == full else resize(content_img, long)
-        s_imgs = [load_image(s, round(long * style_scale)).to(c_img.device) for s in styles]
-        objective = objective_class(c_img, content_layers)(vgg, c_img, s_imgs, **objective_kwargs)
-        if k == 0 and isinstance(init, str) and init == "adain":  # every style, blended
-            start = adain_start(c_img, s_imgs, objective_kwargs.get("style_blend"))
-        elif k == 0:
-            start = initial_image(init, c_img, s_imgs[0], seed)
-        else:  # the previous stage's picture, upsampled: only detail is left to find
-            start = upsample_stage(result.image, c_img, prev_content)
-        # a run that starts from the photo keeps the photo's fine detail from stage to stage
-        prev_content = c_img if isinstance(init, str) and init == "content" else None
-        desc = "stylize" if len(stages) == 1 else f"stylize {c_img.shape[-1]}x{c_img.shape[-2]}"
-        result = optimize_image(objective, start, steps=n, desc=desc, step_offset=step0,
-                                time_offset=time.perf_counter() - t0, **optimize_kwargs)
-        history += result.history
-        snapshots.update(result.snapshots)
-        step0 += n
-        if result.stopped not in ("done", "flat"):
-            break
-    if result.image.shape[-2:] != content_img.shape[-2:]:  # stopped early in a coarse stage
-        result.image = F.interpolate(result.image, size=content_img.shape[-2:], mode="bilinear",
-                                     align_corners=False).clamp(0, 1)
-    result.history, result.snapshots = history, snapshots
+    with first_interrupt_only():  # a Ctrl-C ends the run; a second one cannot lose its result
+        for k, (long, n) in enumerate(stages):
+            c_img = content_img if long == full else resize(content_img, long)
+            s_imgs = [load_image(s, round(long * style_scale)).to(c_img.device) for s in styles]
+            objective = objective_class(c_img, content_layers)(vgg, c_img, s_imgs, **objective_kwargs)
+            if k == 0 and isinstance(init, str) and init == "adain":  # every style, blended
+                start = adain_start(c_img, s_imgs, objective_kwargs.get("style_blend"))
+            elif k == 0:
+                start = initial_image(init, c_img, s_imgs[0], seed)
+            else:  # the previous stage's picture, upsampled: only detail is left to find
+                start = upsample_stage(result.image, c_img, prev_content)
+            # a run that starts from the photo keeps the photo's fine detail from stage to stage
+            prev_content = c_img if isinstance(init, str) and init == "content" else None
+            desc = "stylize" if len(stages) == 1 else f"stylize {c_img.shape[-1]}x{c_img.shape[-2]}"
+            result = optimize_image(objective, start, steps=n, desc=desc, step_offset=step0,
+                                    time_offset=time.perf_counter() - t0, **optimize_kwargs)
+            history += result.history
+            snapshots.update(result.snapshots)
+            step0 += n
+            if result.stopped not in ("done", "flat"):
+                break
+        if result.image.shape[-2:] != content_img.shape[-2:]:  # stopped early in a coarse stage
+            result.image = F.interpolate(result.image, size=content_img.shape[-2:], mode="bilinear",
+                                         align_corners=False).clamp(0, 1)
+        result.history, result.snapshots = history, snapshots
     return result

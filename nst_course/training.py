@@ -11,8 +11,6 @@ packages (scikit-image, scikit-learn, matplotlib), so training runs offline; the
 from __future__ import annotations
 
 import math
-import signal
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ from PIL import Image
 
 from .feedforward import StyleNet, apply_net, save_net
 from .images import load_image
+from .interrupts import first_interrupt_only
 from .vgg import load_vgg
 
 #: the feed-forward network's loss layers (not config's Gatys layers): Johnson et al. take
@@ -204,8 +203,7 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
     bar = tqdm(total=steps or round(budget), unit=" steps" if steps else " s", disable=bars_off(progress),
                desc="train")
     t0 = last_save = time.perf_counter()
-    held = _interrupt_once()
-    try:
+    with first_interrupt_only():  # a second Ctrl-C can cut short neither the unwinding nor the save
         net.train()
         try:
             for k in range(steps or 10**9):
@@ -242,30 +240,7 @@ def train(net: StyleNet, style_imgs, photos=None, *, minutes: float | None = Non
             net.eval()
         if checkpoint:
             _save(net, checkpoint, result, overwrite)
-    finally:
-        if held is not None:
-            signal.signal(signal.SIGINT, held)
     return result
-
-
-def _interrupt_once():
-    """Until the handler returned is put back: the first Ctrl-C interrupts as before (the
-    previous handler runs: Python's raises KeyboardInterrupt), and from that moment every later
-    one is ignored, so a second Ctrl-C can cut short neither the unwinding (a ``__del__``
-    interrupted prints "Exception ignored ...") nor the final save. Main thread only, and only
-    over a Python handler (not over SIG_IGN or SIG_DFL); else None, nothing changed."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    previous = signal.getsignal(signal.SIGINT)
-    if not callable(previous):
-        return None
-
-    def first(signum, frame):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        previous(signum, frame)
-
-    signal.signal(signal.SIGINT, first)
-    return previous
 
 
 def _save(net, path, result: Training, overwrite: bool) -> Path:

@@ -31,6 +31,7 @@ import torch
 
 from .config import CONTENT_LAYERS, STYLE_LAYERS
 from .feedforward import apply_net
+from .interrupts import first_interrupt_only
 from .objective import Objective
 from .video import temporal_loss, warp
 
@@ -114,7 +115,7 @@ def stylize_clip(frames: torch.Tensor, method: str, *, style_img: torch.Tensor |
     from noise). The network methods need ``net`` (a :class:`~nst_course.feedforward.StyleNet`)
     and ``style`` (its index, name or mix). ``on_frame(t, image (1, 3, H, W))`` runs when a
     frame is done (e.g. to save it). Ctrl-C stops after the frames already finished
-    (``stopped="interrupted"``).
+    (``stopped="interrupted"``; a second Ctrl-C before it has returned is ignored).
     """
     from tqdm.auto import tqdm
 
@@ -134,40 +135,42 @@ def stylize_clip(frames: torch.Tensor, method: str, *, style_img: torch.Tensor |
                               style_layers=STYLE_LAYERS, style_weight=style_weight)
     result, done = VideoResult(method, frames[:0]), []
     bar = tqdm(total=frames.shape[0], desc=method, disable=not progress, leave=False)
-    try:
-        for t in range(frames.shape[0]):
-            t0 = time.perf_counter()
-            frame = frames[t:t + 1]
-            if objective is not None:
-                objective.set_content(frame)
-                extra = None
-                if method == "gatys" or t == 0:
-                    start, n = _noise(frame, seed + t), first_steps
-                elif method == "warm":
-                    start, n = done[-1], steps
+    with first_interrupt_only():  # a second Ctrl-C cannot lose the finished frames
+        try:
+            for t in range(frames.shape[0]):
+                t0 = time.perf_counter()
+                frame = frames[t:t + 1]
+                if objective is not None:
+                    objective.set_content(frame)
+                    extra = None
+                    if method == "gatys" or t == 0:
+                        start, n = _noise(frame, seed + t), first_steps
+                    elif method == "warm":
+                        start, n = done[-1], steps
+                    else:
+                        start, n = warp(done[-1], flows[t - 1:t]).clamp(0, 1), steps
+                        target, c = start.detach(), masks[t - 1:t]
+                        extra = lambda x, target=target, c=c: (  # noqa: E731
+                            temporal_weight * temporal_loss(x, target, c))
+                    out, parts = _optimise(objective, start, n, extra)
+                    result.content_loss.append(parts["content"])
+                    result.style_loss.append(parts["style"])
                 else:
-                    start, n = warp(done[-1], flows[t - 1:t]).clamp(0, 1), steps
-                    target, c = start.detach(), masks[t - 1:t]
-                    extra = lambda x, target=target, c=c: temporal_weight * temporal_loss(x, target, c)  # noqa: E731
-                out, parts = _optimise(objective, start, n, extra)
-                result.content_loss.append(parts["content"])
-                result.style_loss.append(parts["style"])
-            else:
-                out = apply_net(net, frame, style)
-                if method == "net-blend" and t > 0:
-                    keep = blend * masks[t - 1:t]
-                    out = ((1 - keep) * out + keep * warp(done[-1], flows[t - 1:t])).clamp(0, 1)
-            done.append(out)
-            result.seconds.append(time.perf_counter() - t0)
-            if on_frame is not None:
-                on_frame(t, out)
-            bar.update(1)
-    except KeyboardInterrupt:
-        result.stopped = "interrupted"
-        print(f"Interrupted: keeping the {len(done)} finished frame(s).", file=sys.stderr)
-    finally:
-        bar.close()
-    result.frames = torch.cat(done) if done else frames[:0]
+                    out = apply_net(net, frame, style)
+                    if method == "net-blend" and t > 0:
+                        keep = blend * masks[t - 1:t]
+                        out = ((1 - keep) * out + keep * warp(done[-1], flows[t - 1:t])).clamp(0, 1)
+                done.append(out)
+                result.seconds.append(time.perf_counter() - t0)
+                if on_frame is not None:
+                    on_frame(t, out)
+                bar.update(1)
+        except KeyboardInterrupt:
+            result.stopped = "interrupted"
+            print(f"Interrupted: keeping the {len(done)} finished frame(s).", file=sys.stderr)
+        finally:
+            bar.close()
+        result.frames = torch.cat(done) if done else frames[:0]
     return result
 
 

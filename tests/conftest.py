@@ -1,4 +1,5 @@
 import os
+import signal
 
 import pytest
 import torch
@@ -13,6 +14,16 @@ def _isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("NST_COURSE_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     torch.manual_seed(0)
+
+
+@pytest.fixture(autouse=True)
+def _python_ctrl_c():
+    """Every test starts with Python's Ctrl-C handler: a command run in-process (``main([...])``)
+    ends by ignoring SIGINT, as a process on its way out should, and a later test that sends
+    real signals must not inherit that."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")

@@ -165,6 +165,41 @@ def test_ctrl_c_keeps_the_finished_frames(clip):
     assert result.stopped == "interrupted" and result.frames.shape[0] == 2
 
 
+def test_a_second_ctrl_c_cannot_lose_the_finished_frames(clip, monkeypatch):
+    """Real signals: Ctrl-C after frame 1, a second one from a ``__del__`` while it unwinds, a
+    third while the "Interrupted" message prints."""
+    import os
+    import signal
+    import sys
+
+    import nst_course.videostyle as videostyle
+
+    unraisable, before = [], signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+
+    class CtrlCWhenCollected:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def stop(t, img):
+        if t == 1:
+            second = CtrlCWhenCollected()
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+            finally:
+                del second
+
+    def noisy_print(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        print(*args, **kwargs)
+
+    monkeypatch.setattr(videostyle, "print", noisy_print, raising=False)
+    net = StyleNet(["a"], width=4, residual_blocks=1)
+    result = stylize_clip(clip.frames, "net", net=net, progress=False, on_frame=stop)
+    assert result.stopped == "interrupted" and result.frames.shape[0] == 2 and unraisable == []
+    assert signal.getsignal(signal.SIGINT) is before
+
+
 def test_methods_refuse_missing_inputs(clip):
     with pytest.raises(ValueError, match="flows"):
         stylize_clip(clip.frames, "temporal", style_img=clip.frames[:1], vgg=object())
