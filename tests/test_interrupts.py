@@ -162,3 +162,37 @@ def test_stylize_holds_a_second_ctrl_c_until_it_has_returned(astronaut64, swirls
     r = stylize(astronaut64, swirls64, steps=20, callback=callback, callback_every=1, progress=False)
     assert r.stopped == "interrupted" and len(r.history) == 3 and unraisable == []
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_the_stylize_command_saves_its_picture_through_a_second_ctrl_c(tmp_path, unraisable, capsys,
+                                                                       monkeypatch):
+    """``nst-course stylize``: Ctrl-C at step 2, a second one while it unwinds, a third as the
+    picture is saved: the picture is written and the command succeeds."""
+    from PIL import Image
+
+    import nst_course.allocator as allocator
+    import nst_course.images as images
+    from nst_course.cli import main
+
+    real_loop, real_save = harness.optimization_loop, images.save_image
+
+    def loop(objective, x, optimizer, steps, after_step):
+        def after(i, x):
+            if i == 2:
+                interrupt_with_a_second_one_while_unwinding()
+            return after_step(i, x)
+        return real_loop(objective, x, optimizer, steps, after)
+
+    def save(*args, **kwargs):
+        ctrl_c()
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(harness, "optimization_loop", loop)
+    monkeypatch.setattr(images, "save_image", save)
+    monkeypatch.setattr(allocator, "keep_freed_memory", lambda *a, **k: None)  # not for the test process
+    out = tmp_path / "o.png"
+    assert main(["stylize", "astronaut", "swirls", "-o", str(out), "--size", "32", "--steps", "20",
+                 "--weights", "random"]) == 0
+    err = capsys.readouterr().err
+    assert "Interrupted after 1 steps" in err and "Wrote" in err and unraisable == []
+    assert Image.open(out).size == (32, 32)

@@ -277,6 +277,34 @@ def test_cli_video_ctrl_c_keeps_finished_frames(tmp_path, gif, net_file, monkeyp
     assert read_frames(out)[0].shape[0] == 2
 
 
+def test_cli_video_writes_the_finished_frames_through_a_second_ctrl_c(tmp_path, gif, net_file,
+                                                                      monkeypatch):
+    """Real signals: Ctrl-C while frame 3 is stylised, a second one as the animation is written."""
+    import os
+    import signal
+
+    import nst_course.videofiles as videofiles
+    import nst_course.videostyle as vs
+
+    calls, real_apply, real_write = [], vs.apply_net, videofiles.write_animation
+
+    def apply_then_ctrl_c(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return real_apply(*args, **kwargs)
+
+    def write(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(vs, "apply_net", apply_then_ctrl_c)
+    monkeypatch.setattr(videofiles, "write_animation", write)
+    out = tmp_path / "out.gif"
+    assert main(["video", str(gif), str(out), "--method", "net", "--net", str(net_file)]) == 130
+    assert read_frames(out)[0].shape[0] == 2
+
+
 def _error(argv, capsys) -> str:
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()

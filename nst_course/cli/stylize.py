@@ -70,6 +70,7 @@ def run(args) -> int:
     from functools import partial
 
     from ..files import check_writable, save_or_fallback
+    from ..interrupts import first_interrupt_only
 
     out = validate.image_output(args.output)
     check_writable(out, args.force)  # before the run, not after it
@@ -83,23 +84,24 @@ def run(args) -> int:
     inputs = _load_inputs(args, content)
     print(f"Stylizing {args.content} ({w}x{h}) with {args.style}: {_steps_said(args, h, w)}, {estimate}",
           file=sys.stderr)
-    with warnings.catch_warnings(record=True) as notes:  # shown after the progress bar is closed
-        warnings.simplefilter("ignore", DeprecationWarning)
-        result = _run_stylize(args, content, inputs, steps=args.steps, content_weight=args.content_weight,
-                              style_weight=args.style_weight, style_calibration=args.style_calibration,
-                              tv_weight=args.tv_weight, init=args.init,
-                              optimizer=args.optimizer, weights=args.weights, pooling=args.pooling,
-                              seed=args.seed or 0, device=args.device, precision=args.precision,
-                              progress=True)
-    for note in notes:
-        show_note(note.message, note.category, note.filename, note.lineno)
-    # never replaces a file that appeared during the run (without --force); if the save fails,
-    # the result goes to another name and the message says where
-    where, problem = save_or_fallback(partial(save_image, result.image), out, overwrite=args.force)
-    if problem:
-        print(f"nst-course: error: {problem}", file=sys.stderr)
-        return 1
-    print(f"Wrote {where} ({result.seconds:.1f} s, {result.stopped})", file=sys.stderr)
+    with first_interrupt_only():  # after a first Ctrl-C, a second cannot stop the save
+        with warnings.catch_warnings(record=True) as notes:  # shown after the progress bar is closed
+            warnings.simplefilter("ignore", DeprecationWarning)
+            result = _run_stylize(args, content, inputs, steps=args.steps, content_weight=args.content_weight,
+                                  style_weight=args.style_weight, style_calibration=args.style_calibration,
+                                  tv_weight=args.tv_weight, init=args.init,
+                                  optimizer=args.optimizer, weights=args.weights, pooling=args.pooling,
+                                  seed=args.seed or 0, device=args.device, precision=args.precision,
+                                  progress=True)
+        for note in notes:
+            show_note(note.message, note.category, note.filename, note.lineno)
+        # never replaces a file that appeared during the run (without --force); if the save fails,
+        # the result goes to another name and the message says where
+        where, problem = save_or_fallback(partial(save_image, result.image), out, overwrite=args.force)
+        if problem:
+            print(f"nst-course: error: {problem}", file=sys.stderr)
+            return 1
+        print(f"Wrote {where} ({result.seconds:.1f} s, {result.stopped})", file=sys.stderr)
     return 0 if result.stopped in ("done", "flat", "interrupted") else 1
 
 

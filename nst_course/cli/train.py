@@ -76,6 +76,7 @@ def _train(args, out: Path) -> int:
 
     from ..feedforward import StyleNet, count_parameters
     from ..images import load_image
+    from ..interrupts import first_interrupt_only
     from ..training import TRAIN_PHOTOS, make_objectives, photo, train
     from ..vgg import load_vgg
 
@@ -89,11 +90,12 @@ def _train(args, out: Path) -> int:
     print(f"Training a {count_parameters(net):,}-parameter network for {', '.join(names)} on "
           f"{len(photos)} photos: {args.minutes:g} min"
           + (f" or {args.steps} steps" if args.steps else ""), file=sys.stderr)
-    result = train(net, styles, photos, minutes=args.minutes, steps=args.steps,
-                   batch_size=args.batch_size, crop=args.size, lr=args.lr, objectives=objectives,
-                   seed=args.seed, checkpoint=out, overwrite=args.force)
     import signal
 
+    with first_interrupt_only():  # after a first Ctrl-C, a second is ignored: until the next line
+        result = train(net, styles, photos, minutes=args.minutes, steps=args.steps,
+                       batch_size=args.batch_size, crop=args.size, lr=args.lr, objectives=objectives,
+                       seed=args.seed, checkpoint=out, overwrite=args.force)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # saved: a late Ctrl-C must not print a traceback
     how = {"done": "", "interrupted": " (interrupted: the last complete step was kept)",
            "nan": " (stopped: the loss became NaN; the last good weights were kept)"}

@@ -105,6 +105,7 @@ def run(args) -> int:
     from ..feedforward import bundled_network, load_net
     from ..flow import estimate_clip_flows
     from ..images import load_image, save_image
+    from ..interrupts import first_interrupt_only
     from ..vgg import load_vgg
     from ..videofiles import read_frames, write_animation
     from ..videostyle import OPTIMISED, stylize_clip
@@ -138,15 +139,17 @@ def run(args) -> int:
         def on_frame(t, img):
             save_image(img, out / f"frame_{t:04d}.png", overwrite=True)
 
-    result = stylize_clip(frames, args.method, on_frame=on_frame, progress=True, **kwargs)
-    done = result.frames.shape[0]
-    if kind == "animation" and done:
-        write_animation(result.frames, out, fps, overwrite=args.force)
-    if not done:
-        print("nst-course: interrupted before the first frame was done; nothing written.", file=sys.stderr)
-        return 130
-    per_frame = result.total_seconds / done
-    print(f"Wrote {out}: {done} of {t_count} frames, {per_frame:.2f} s per frame"
-          + (" (interrupted: the finished frames are kept)" if result.stopped == "interrupted" else ""),
-          file=sys.stderr)
-    return 130 if result.stopped == "interrupted" else 0
+    with first_interrupt_only():  # after a first Ctrl-C, a second cannot stop the writing
+        result = stylize_clip(frames, args.method, on_frame=on_frame, progress=True, **kwargs)
+        done = result.frames.shape[0]
+        if kind == "animation" and done:
+            write_animation(result.frames, out, fps, overwrite=args.force)
+        if not done:
+            print("nst-course: interrupted before the first frame was done; nothing written.",
+                  file=sys.stderr)
+            return 130
+        per_frame = result.total_seconds / done
+        print(f"Wrote {out}: {done} of {t_count} frames, {per_frame:.2f} s per frame"
+              + (" (interrupted: the finished frames are kept)" if result.stopped == "interrupted" else ""),
+              file=sys.stderr)
+        return 130 if result.stopped == "interrupted" else 0
