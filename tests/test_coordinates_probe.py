@@ -70,6 +70,14 @@ def test_adain_starts_are_run_for_every_variant_against_the_photo_s_pixels(capsy
             P.start_image(bad, torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8))
 
 
+def test_the_bundled_network_start_is_its_picture_of_one_of_its_own_styles():
+    image, seconds = P.start_image("net", torch.rand(1, 3, 20, 32), torch.rand(1, 3, 32, 32),
+                                   "starry_night")
+    assert image.shape == (1, 3, 20, 32) and 0 < seconds and 0 <= image.min() <= image.max() <= 1
+    with pytest.raises(SystemExit, match="great_wave"):  # says which styles it knows
+        P.start_image("net", torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8), "swirls")
+
+
 def test_an_unknown_variant_is_refused():
     with pytest.raises(SystemExit):
         P.main(["--variants", "newton"])

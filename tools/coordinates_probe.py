@@ -23,8 +23,9 @@ the curvature pair records the step actually taken after the clamp), ``sigmoid``
 ``sigmoid(u)``: no clamp needed), ``fourier1`` / ``fourier0.5`` (the image's 2-D Fourier
 coefficients scaled by ``1 / f^decay``, the parameterisation of feature visualisation), and
 ``pyramid3`` / ``pyramid4`` (:class:`nst_course.pyramid.Pyramid`, ``stylize(schedule="pyramid")``).
-``--starts photo adain adain0.5`` runs every variant from each start (:func:`start_image`: AdaIN's
-picture, at full or half strength; its seconds counted), the reference always from the photo.
+``--starts photo adain adain0.5 net`` runs every variant from each start (:func:`start_image`:
+AdaIN's picture, at full or half strength, or the bundled fast network's; its seconds counted),
+the reference always from the photo.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import torch
 import torch.nn.functional as F
 
 from nst_course.adain import adain_stylize
+from nst_course.feedforward import apply_net, bundled_network
 from nst_course.images import load_image, save_image
 from nst_course.loop import lbfgs_history
 from nst_course.objective import Objective
@@ -113,18 +115,29 @@ def coordinates(variant: str, start: torch.Tensor):
     return Sigmoid(start) if variant == "sigmoid" else Pixels(start)
 
 
-def start_image(name: str, content: torch.Tensor, style: torch.Tensor) -> tuple[torch.Tensor, float]:
+def start_image(name: str, content: torch.Tensor, style: torch.Tensor,
+                style_name: str | None = None) -> tuple[torch.Tensor, float]:
     """The start ``(1, 3, H, W)`` called ``name`` and the seconds it took: ``"photo"`` (the
-    content), or ``"adain"`` / ``"adainA"`` (AdaIN's picture with ``alpha=A``, 1 by default, at
-    the content's size; about one step's conv FLOPs)."""
+    content), ``"adain"`` / ``"adainA"`` (AdaIN's picture with ``alpha=A``, 1 by default, at
+    the content's size; about one step's conv FLOPs), or ``"net"`` (the bundled fast network's
+    picture, lesson 09; only for a style it was trained on, named ``style_name``)."""
     if name == "photo":
         return content, 0.0
+    if name == "net":
+        net, styles = bundled_network()
+        stem = Path(style_name or "").stem
+        if stem not in styles:
+            raise SystemExit(f"start 'net': the bundled network knows {', '.join(styles)}, not "
+                             f"{style_name!r}; e.g. --pair astronaut:{styles[0]}")
+        t0 = time.perf_counter()
+        img = apply_net(net, content, stem)
+        return img.clamp(0, 1), time.perf_counter() - t0
     try:
         alpha = float(name[len("adain"):] or 1) if name.startswith("adain") else None
     except ValueError:
         alpha = None
     if alpha is None or not 0 <= alpha <= 1:
-        raise SystemExit(f"unknown start {name!r}; choose photo, adain or adainALPHA (e.g. adain0.5)")
+        raise SystemExit(f"unknown start {name!r}; choose photo, net, adain or adainALPHA (e.g. adain0.5)")
     r = adain_stylize(content, style, alpha=alpha)
     img = F.interpolate(r.image, size=content.shape[-2:], mode="bilinear", align_corners=False)
     return img.clamp(0, 1), r.seconds
@@ -202,7 +215,8 @@ def main(argv=None) -> int:
     p.add_argument("--style-weight", type=float, default=1000.0)
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     p.add_argument("--starts", nargs="+", default=["photo"], metavar="START",
-                   help="run every variant from each: photo, adain, adainALPHA (e.g. adain0.5); "
+                   help="run every variant from each: photo, net (the bundled fast network: "
+                   "starry_night or great_wave), adain, adainALPHA (e.g. adain0.5); "
                    "the reference is always pixels from the photo")
     p.add_argument("--json", help="also write the measurements here")
     p.add_argument("--images", metavar="DIR", help="also save each variant's last picture there "
@@ -218,7 +232,8 @@ def main(argv=None) -> int:
           f"torch {torch.__version__}, {torch.get_num_threads()} threads; total loss / `pixels`' final "
           f"({QUALITY:g}x: as good), measured in float32 every {a.every} steps", flush=True)
     results = {}
-    starts = {name: start_image(name, content, style) for name in dict.fromkeys(["photo", *a.starts])}
+    starts = {name: start_image(name, content, style, style_src)
+              for name in dict.fromkeys(["photo", *a.starts])}
     runs = [("photo", "pixels")] + [(s, v) for s in dict.fromkeys(a.starts) for v in a.variants
                                     if (s, v) != ("photo", "pixels")]
     for start, v in runs:
