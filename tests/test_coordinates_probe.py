@@ -81,3 +81,17 @@ def test_the_bundled_network_start_is_its_picture_of_one_of_its_own_styles():
 def test_an_unknown_variant_is_refused():
     with pytest.raises(SystemExit):
         P.main(["--variants", "newton"])
+
+
+def test_a_pyramid_variant_can_name_its_level_weight_ratio(capsys):
+    photo = torch.rand(1, 3, 20, 27)
+    x = P.coordinates("pyramid4r1.4", photo)
+    assert len(x.levels) == 4 and x.ratio == 1.4 and torch.allclose(x.image(), photo)
+    assert P.coordinates("pyramid3", photo).ratio == 0.7  # the default ratio, pyramid.RATIO
+    assert [P.variant_name(v) for v in ("pyramid5", "pyramid2r2")] == ["pyramid5", "pyramid2r2"]
+    for bad in ("pyramid", "pyramid4r", "pyramidxr1", "pyramid4r1.4.2", "pyramid0", "fourier"):
+        with pytest.raises(SystemExit):
+            P.main(["--size", "32", "--steps", "1", "--variants", bad])
+        assert f"unknown variant {bad!r}" in capsys.readouterr().err  # one line, naming the forms
+    with pytest.raises(SystemExit, match="pyramidLrR"):  # run() itself, called from Python
+        P.run("pyramid4r", None, None, photo, 1, 1)

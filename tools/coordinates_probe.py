@@ -22,7 +22,8 @@ strong-Wolfe line search, several evaluations a step), ``noclamp`` (no clamp dur
 the curvature pair records the step actually taken after the clamp), ``sigmoid`` (the image as
 ``sigmoid(u)``: no clamp needed), ``fourier1`` / ``fourier0.5`` (the image's 2-D Fourier
 coefficients scaled by ``1 / f^decay``, the parameterisation of feature visualisation), and
-``pyramid3`` / ``pyramid4`` (:class:`nst_course.pyramid.Pyramid`, ``stylize(schedule="pyramid")``).
+``pyramid3`` / ``pyramid4`` (:class:`nst_course.pyramid.Pyramid`, ``stylize(schedule="pyramid")``;
+``pyramid4r1.4``: four levels, each weighted 1.4x the next finer one's, not 0.7x).
 ``--starts photo adain adain0.5 net`` runs every variant from each start (:func:`start_image`:
 AdaIN's picture, at full or half strength, or the bundled fast network's; its seconds counted),
 the reference always from the photo.
@@ -106,12 +107,25 @@ class Fourier(Pixels):
         return self
 
 
+def variant_name(name: str) -> str:
+    """``name`` if it is a variant: one of ``VARIANTS``, or a pyramid of L levels with its own
+    level weight ratio, ``pyramidL`` or ``pyramidLrR`` (e.g. ``pyramid4r1.4``: four levels,
+    ``r = 1.4``; the default ``pyramid.RATIO`` is 0.7); else an argparse error naming them."""
+    levels, r, ratio = name.removeprefix("pyramid").partition("r")
+    if name in VARIANTS or (name.startswith("pyramid") and levels.isdigit() and int(levels) >= 1
+                            and (not r or ratio.replace(".", "", 1).isdigit())):
+        return name
+    raise argparse.ArgumentTypeError(
+        f"unknown variant {name!r}; choose from {', '.join(VARIANTS)} or pyramidLrR (e.g. pyramid4r1.4)")
+
+
 def coordinates(variant: str, start: torch.Tensor):
     """The optimiser's coordinates for ``variant``."""
     if variant.startswith("fourier"):
         return Fourier(start, float(variant[len("fourier"):]))
     if variant.startswith("pyramid"):
-        return Pyramid(start, int(variant[len("pyramid"):]))
+        levels, _, ratio = variant[len("pyramid"):].partition("r")
+        return Pyramid(start, int(levels), float(ratio)) if ratio else Pyramid(start, int(levels))
     return Sigmoid(start) if variant == "sigmoid" else Pixels(start)
 
 
@@ -148,8 +162,10 @@ def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: 
     """``[(step, seconds, float32 total, content, style), ...]`` every ``every`` steps (0 first;
     ``seconds`` counts from the given start's cost), and the last image ``(1, 3, H, W)``,
     clamped."""
-    if variant not in VARIANTS:
-        raise SystemExit(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
+    try:
+        variant_name(variant)
+    except argparse.ArgumentTypeError as e:
+        raise SystemExit(str(e)) from None
     x = coordinates(variant, start)
     params = x.levels
     history = 100 if variant == "history100" else lbfgs_history(
@@ -213,7 +229,9 @@ def main(argv=None) -> int:
     p.add_argument("--every", type=int, default=10, help="measure the image every N steps")
     p.add_argument("--pair", default="astronaut:swirls", help="CONTENT:STYLE")
     p.add_argument("--style-weight", type=float, default=1000.0)
-    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    p.add_argument("--variants", nargs="+", default=list(VARIANTS), type=variant_name,
+                   metavar="VARIANT", help=f"from {', '.join(VARIANTS)}, or pyramidLrR: L levels, "
+                   "level weight ratio R (pyramid3 is pyramid3r0.7)")
     p.add_argument("--starts", nargs="+", default=["photo"], metavar="START",
                    help="run every variant from each: photo, net (the bundled fast network: "
                    "starry_night or great_wave), adain, adainALPHA (e.g. adain0.5); "
