@@ -95,3 +95,17 @@ def test_a_pyramid_variant_can_name_its_level_weight_ratio(capsys):
         assert f"unknown variant {bad!r}" in capsys.readouterr().err  # one line, naming the forms
     with pytest.raises(SystemExit, match="pyramidLrR"):  # run() itself, called from Python
         P.run("pyramid4r", None, None, photo, 1, 1)
+
+
+def test_a_coarse_start_runs_pyramid_steps_at_half_size_then_upsamples():
+    content, style = torch.rand(1, 3, 32, 48), torch.rand(1, 3, 48, 48)
+    image, seconds = P.start_image("half3:photo", content, style)
+    assert image.shape == content.shape and seconds > 0 and 0 <= image.min() <= image.max() <= 1
+    # three steps changed it: not the photo halved and put back
+    halved = torch.nn.functional.interpolate(P.resize(content, 24), size=(32, 48), mode="bilinear")
+    assert (image - halved).abs().mean() > 1e-3
+    same, _ = P.start_image("half0", content, style)  # no steps: the photo at half size, upsampled
+    assert torch.allclose(same, halved.clamp(0, 1), atol=1e-6)
+    for bad in ("halfx:photo", "half3:half2", "half3:noise"):
+        with pytest.raises(SystemExit):
+            P.start_image(bad, content, style)

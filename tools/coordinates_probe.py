@@ -24,8 +24,9 @@ the curvature pair records the step actually taken after the clamp), ``sigmoid``
 coefficients scaled by ``1 / f^decay``, the parameterisation of feature visualisation), and
 ``pyramid3`` / ``pyramid4`` (:class:`nst_course.pyramid.Pyramid`, ``stylize(schedule="pyramid")``;
 ``pyramid4r1.4``: four levels, each weighted 1.4x the next finer one's, not 0.7x).
-``--starts photo adain adain0.5 net`` runs every variant from each start (:func:`start_image`:
-AdaIN's picture, at full or half strength, or the bundled fast network's; its seconds counted),
+``--starts photo adain adain0.5 net half40:adain0.5`` runs every variant from each start
+(:func:`start_image`: AdaIN's picture, at full or half strength, the bundled fast network's, or
+40 steps of ``pyramid3`` at half the size from one of those; its seconds counted),
 the reference always from the photo.
 """
 
@@ -42,7 +43,7 @@ import torch.nn.functional as F
 
 from nst_course.adain import adain_stylize
 from nst_course.feedforward import apply_net, bundled_network
-from nst_course.images import load_image, save_image
+from nst_course.images import load_image, resize, save_image
 from nst_course.loop import lbfgs_history
 from nst_course.objective import Objective
 from nst_course.pyramid import Pyramid
@@ -130,13 +131,27 @@ def coordinates(variant: str, start: torch.Tensor):
 
 
 def start_image(name: str, content: torch.Tensor, style: torch.Tensor,
-                style_name: str | None = None) -> tuple[torch.Tensor, float]:
+                style_name: str | None = None, style_weight: float = 1000.0) -> tuple[torch.Tensor, float]:
     """The start ``(1, 3, H, W)`` called ``name`` and the seconds it took: ``"photo"`` (the
     content), ``"adain"`` / ``"adainA"`` (AdaIN's picture with ``alpha=A``, 1 by default, at
-    the content's size; about one step's conv FLOPs), or ``"net"`` (the bundled fast network's
-    picture, lesson 09; only for a style it was trained on, named ``style_name``)."""
+    the content's size; about one step's conv FLOPs), ``"net"`` (the bundled fast network's
+    picture, lesson 09; only for a style it was trained on, named ``style_name``), or
+    ``"halfN:START"`` (more coarse steps: ``N`` steps of ``pyramid3`` at half the size, content
+    and style halved, from ``START`` at that size, then upsampled; the seconds include them)."""
     if name == "photo":
         return content, 0.0
+    if name.startswith("half"):
+        n, _, base = name[len("half"):].partition(":")
+        if not n.isdigit() or base.startswith("half"):
+            raise SystemExit(f"unknown start {name!r}; a coarse start is halfN:START, e.g. half40:adain0.5")
+        small = [resize(t, max(t.shape[-2:]) // 2) for t in (content, style)]
+        begin, seconds = start_image(base or "photo", *small, style_name)
+        objective = Objective(load_vgg("gatys", precision="auto"), *small, style_weight=style_weight)
+        t0 = time.perf_counter()
+        _, picture = run("pyramid3", objective, None, begin, int(n), int(n) or 1)
+        seconds += time.perf_counter() - t0
+        up = F.interpolate(picture, size=content.shape[-2:], mode="bilinear", align_corners=False)
+        return up.clamp(0, 1), seconds
     if name == "net":
         net, styles = bundled_network()
         stem = Path(style_name or "").stem
@@ -151,7 +166,8 @@ def start_image(name: str, content: torch.Tensor, style: torch.Tensor,
     except ValueError:
         alpha = None
     if alpha is None or not 0 <= alpha <= 1:
-        raise SystemExit(f"unknown start {name!r}; choose photo, net, adain or adainALPHA (e.g. adain0.5)")
+        raise SystemExit(f"unknown start {name!r}; choose photo, net, adain, adainALPHA (e.g. adain0.5) "
+                         "or halfN:START (e.g. half40:adain0.5)")
     r = adain_stylize(content, style, alpha=alpha)
     img = F.interpolate(r.image, size=content.shape[-2:], mode="bilinear", align_corners=False)
     return img.clamp(0, 1), r.seconds
@@ -160,8 +176,8 @@ def start_image(name: str, content: torch.Tensor, style: torch.Tensor,
 def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: int,
         seconds: float = 0.0):
     """``[(step, seconds, float32 total, content, style), ...]`` every ``every`` steps (0 first;
-    ``seconds`` counts from the given start's cost), and the last image ``(1, 3, H, W)``,
-    clamped."""
+    ``seconds`` counts from the given start's cost; none if ``exact`` is None), and the last
+    image ``(1, 3, H, W)``, clamped."""
     try:
         variant_name(variant)
     except argparse.ArgumentTypeError as e:
@@ -186,6 +202,8 @@ def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: 
     checks = []
 
     def check(step):
+        if exact is None:
+            return
         with torch.no_grad():
             _, parts = exact(x.image().clamp(0, 1))
         checks.append((step, round(seconds, 2), *(parts[k].item() for k in ("total", "content", "style"))))
@@ -234,7 +252,8 @@ def main(argv=None) -> int:
                    "level weight ratio R (pyramid3 is pyramid3r0.7)")
     p.add_argument("--starts", nargs="+", default=["photo"], metavar="START",
                    help="run every variant from each: photo, net (the bundled fast network: "
-                   "starry_night or great_wave), adain, adainALPHA (e.g. adain0.5); "
+                   "starry_night or great_wave), adain, adainALPHA (e.g. adain0.5), halfN:START "
+                   "(N pyramid steps at half size from START first, e.g. half40:adain0.5); "
                    "the reference is always pixels from the photo")
     p.add_argument("--json", help="also write the measurements here")
     p.add_argument("--images", metavar="DIR", help="also save each variant's last picture there "
@@ -250,7 +269,7 @@ def main(argv=None) -> int:
           f"torch {torch.__version__}, {torch.get_num_threads()} threads; total loss / `pixels`' final "
           f"({QUALITY:g}x: as good), measured in float32 every {a.every} steps", flush=True)
     results = {}
-    starts = {name: start_image(name, content, style, style_src)
+    starts = {name: start_image(name, content, style, style_src, a.style_weight)
               for name in dict.fromkeys(["photo", *a.starts])}
     runs = [("photo", "pixels")] + [(s, v) for s in dict.fromkeys(a.starts) for v in a.variants
                                     if (s, v) != ("photo", "pixels")]
