@@ -44,7 +44,11 @@ def swirls64():
 #: loadscope hands whole files to the two workers in collection order (the Makefile turns off its
 #: reordering by test count, which sent these one-test files last and left a worker idle for
 #: minutes). Longest first lets the two workers finish together; everything else keeps its order.
-LONGEST_FIRST = (  # seconds from `--durations=0` on 2 cores, 2026-12-07 (930 s in all, 488 s wall)
+#: The two lesson-executing files go first, one to each worker: they share the executed lessons,
+#: so their seconds depend on which gets there first. Re-measured with `--durations=0` on 2 cores
+#: (2026-12-07: 930 s of tests, 488 s wall, the two workers within a minute of each other), the
+#: later files' seconds no longer quite follow the order; it still balances, so it stays.
+LONGEST_FIRST = (
     "tests/test_answers_hidden.py",  # ~115 s: executes every lesson (shared with the slides test)
     "tests/test_slides_fit.py",  # ~165 s: the same executed lessons, every slide in Chromium
     "tests/test_robust_round3_cli.py",  # ~80 s: the command line in subprocesses
