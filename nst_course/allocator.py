@@ -60,7 +60,20 @@ def _libc():
 
 
 def _keep(libc) -> bool:
-    return bool(libc.mallopt(M_MMAP_MAX, 0)) and bool(libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    """Both settings, or neither: where ``mallopt`` refuses the second, the first is undone."""
+    if not libc.mallopt(M_MMAP_MAX, 0):
+        return False
+    if libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD):
+        return True
+    libc.mallopt(M_MMAP_MAX, DEFAULT_MMAP_MAX)  # glibc's default; the threshold stays dynamic
+    return False
+
+
+def _defaults(libc) -> None:
+    """glibc's state after a run that freed big tensors (this module's docstring)."""
+    libc.mallopt(M_MMAP_MAX, DEFAULT_MMAP_MAX)
+    libc.mallopt(M_MMAP_THRESHOLD, DYNAMIC_MMAP_THRESHOLD_MAX)
+    libc.mallopt(M_TRIM_THRESHOLD, 2 * DYNAMIC_MMAP_THRESHOLD_MAX)
 
 
 def keep_freed_memory() -> bool:
@@ -98,7 +111,5 @@ def kept_while_running(wanted: bool = True) -> Iterator[bool]:
     try:
         yield True
     finally:
-        libc.mallopt(M_MMAP_MAX, DEFAULT_MMAP_MAX)
-        libc.mallopt(M_MMAP_THRESHOLD, DYNAMIC_MMAP_THRESHOLD_MAX)
-        libc.mallopt(M_TRIM_THRESHOLD, 2 * DYNAMIC_MMAP_THRESHOLD_MAX)
+        _defaults(libc)
         libc.malloc_trim(0)

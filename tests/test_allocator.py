@@ -127,6 +127,37 @@ def test_a_run_in_the_environment_s_setting_leaves_it(env):
     assert _child(scoped_code(), **env)["kept"] is False
 
 
+class RefusingLibc:
+    """``mallopt`` that records every call and refuses the trim threshold's 1 GiB."""
+
+    def __init__(self):
+        self.calls, self.trimmed = [], 0
+
+    def mallopt(self, param, value):
+        self.calls.append((param, value))
+        return int((param, value) != (allocator.M_TRIM_THRESHOLD, allocator.TRIM_THRESHOLD))
+
+    def malloc_trim(self, pad):
+        self.trimmed += 1
+        return 1
+
+
+@pytest.mark.parametrize("how", ["run", "process"])
+def test_a_half_applied_setting_is_undone(monkeypatch, how):
+    libc = RefusingLibc()
+    monkeypatch.setattr(allocator, "_libc", lambda: libc)
+    if how == "run":
+        with allocator.kept_while_running() as kept:
+            assert kept is False
+    else:
+        monkeypatch.setattr(allocator, "_process_wide", False)
+        assert allocator.keep_freed_memory() is False
+        assert allocator._process_wide is False
+    # mmap off took, the trim threshold did not: mmap back to glibc's default, nothing else touched
+    assert libc.calls == [(allocator.M_MMAP_MAX, 0), (allocator.M_TRIM_THRESHOLD, allocator.TRIM_THRESHOLD),
+                          (allocator.M_MMAP_MAX, allocator.DEFAULT_MMAP_MAX)]
+
+
 def test_optimize_image_keeps_memory_unless_in_bands(monkeypatch):
     import contextlib
 
