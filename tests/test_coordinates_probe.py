@@ -51,6 +51,11 @@ def test_probe_runs_and_its_table_reads_the_measurements(capsys, tmp_path):
         assert Image.open(tmp_path / "pictures" / f"{v}.png").size == (32, 32)
 
 
+def test_picture_names_have_no_spaces_or_colons():
+    assert P.picture_name("pixels") == "pixels.png"
+    assert P.picture_name("pyramid4 from half40:adain0.5") == "pyramid4_from_half40-adain0.5.png"
+
+
 def test_adain_starts_are_run_for_every_variant_against_the_photo_s_pixels(capsys, monkeypatch):
     calls = []
 

@@ -225,6 +225,12 @@ def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: 
     return checks, x.image().detach().clamp(0, 1)
 
 
+def picture_name(name: str) -> str:
+    """The file ``--images`` saves a run's picture in: ``pyramid4 from half40:adain0.5`` ->
+    ``pyramid4_from_half40-adain0.5.png`` (no spaces or colons: a name every file system takes)."""
+    return name.replace(" ", "_").replace(":", "-") + ".png"
+
+
 def table(results: dict, steps: int) -> list[str]:
     """The markdown table of ``{variant: checks}`` (``pixels`` among them: the reference)."""
     ref = results["pixels"][-1][2]
@@ -257,7 +263,7 @@ def main(argv=None) -> int:
                    "the reference is always pixels from the photo")
     p.add_argument("--json", help="also write the measurements here")
     p.add_argument("--images", metavar="DIR", help="also save each variant's last picture there "
-                   "(VARIANT.png)")
+                   "(VARIANT.png, VARIANT_from_START.png)")
     a = p.parse_args(argv)
     content_src, style_src = a.pair.split(":")
     content = load_image(content_src, a.size)
@@ -278,7 +284,7 @@ def main(argv=None) -> int:
         image, cost = starts[start]
         results[name], picture = run(v, objective, exact, image, a.steps, a.every, seconds=cost)
         if a.images:
-            save_image(picture, Path(a.images) / f"{name.replace(' ', '_')}.png")
+            save_image(picture, Path(a.images) / picture_name(name))
         print(f"{name}: {results[name][-1][2]:.4g} after {a.steps} steps, {results[name][-1][1]:.0f} s",
               file=sys.stderr, flush=True)
         if a.json:
