@@ -114,3 +114,36 @@ def test_a_coarse_start_runs_pyramid_steps_at_half_size_then_upsamples():
     for bad in ("halfx:photo", "half3:half2", "half3:noise"):
         with pytest.raises(SystemExit):
             P.start_image(bad, content, style)
+
+
+def test_a_bounded_pyramid_masks_the_pixels_gradient_and_remembers_the_step_it_took(monkeypatch):
+    made = []
+
+    class Recording(torch.optim.LBFGS):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+    monkeypatch.setattr(torch.optim, "LBFGS", Recording)
+
+    def objective(image):  # pulls every pixel to 1.5, past the bound: after two steps all are at 1
+        total = ((image - 1.5) ** 2).sum()
+        return total, {"total": total, "content": total, "style": total}
+
+    start = torch.rand(1, 3, 16, 24, generator=torch.Generator().manual_seed(0)) * 0.6 + 0.2
+    assert P.bounded("pyramid3b") and P.bounded("pyramid4r0.5b") and not P.bounded("pyramid3")
+
+    def after(variant, steps):
+        made.clear()
+        checks, image = P.run(variant, objective, objective, start, steps, 1)
+        opt = made[0]
+        return P.flat(opt.param_groups[0]["params"]), opt.state[opt.param_groups[0]["params"][0]], image
+
+    levels2, _, image2 = after("pyramid3b", 2)
+    assert image2.min() > 1 - 1e-6  # at the bound, up to the pyramid's rounding
+    levels3, state, _ = after("pyramid3b", 3)
+    # every pixel at the bound pulling out: no gradient reaches any level
+    assert state["prev_flat_grad"].abs().max() == 0
+    # the pair L-BFGS forms next is the step taken, the clamp's projection included
+    assert torch.allclose(state["d"] * state["t"], levels3 - levels2, atol=1e-6)
+    _, unbounded, _ = after("pyramid3", 3)
+    assert unbounded["prev_flat_grad"].abs().max() > 1  # without bounds the levels still get it

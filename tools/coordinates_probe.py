@@ -23,7 +23,9 @@ the curvature pair records the step actually taken after the clamp), ``sigmoid``
 ``sigmoid(u)``: no clamp needed), ``fourier1`` / ``fourier0.5`` (the image's 2-D Fourier
 coefficients scaled by ``1 / f^decay``, the parameterisation of feature visualisation), and
 ``pyramid3`` / ``pyramid4`` (:class:`nst_course.pyramid.Pyramid`, ``stylize(schedule="pyramid")``;
-``pyramid4r1.4``: four levels, each weighted 1.4x the next finer one's, not 0.7x).
+``pyramid4r1.4``: four levels, each weighted 1.4x the next finer one's, not 0.7x; ``pyramid4b``:
+four levels with ``bounds``' treatment of the clamp, the pixels' gradient masked before the
+levels get it).
 ``--starts photo adain adain0.5 net half40:adain0.5`` runs every variant from each start
 (:func:`start_image`: AdaIN's picture, at full or half strength, the bundled fast network's, or
 40 steps of ``pyramid3`` at half the size from one of those; its seconds counted),
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -108,16 +111,25 @@ class Fourier(Pixels):
         return self
 
 
+PYRAMID = re.compile(r"pyramid([1-9][0-9]*)(?:r([0-9]+(?:\.[0-9]+)?))?(b?)")
+
+
 def variant_name(name: str) -> str:
     """``name`` if it is a variant: one of ``VARIANTS``, or a pyramid of L levels with its own
-    level weight ratio, ``pyramidL`` or ``pyramidLrR`` (e.g. ``pyramid4r1.4``: four levels,
-    ``r = 1.4``; the default ``pyramid.RATIO`` is 0.7); else an argparse error naming them."""
-    levels, r, ratio = name.removeprefix("pyramid").partition("r")
-    if name in VARIANTS or (name.startswith("pyramid") and levels.isdigit() and int(levels) >= 1
-                            and (not r or ratio.replace(".", "", 1).isdigit())):
+    level weight ratio and bounds, ``pyramidL``, ``pyramidLrR``, ``pyramidLb`` or ``pyramidLrRb``
+    (e.g. ``pyramid4r1.4``: four levels, ``r = 1.4``, the default ``pyramid.RATIO`` being 0.7;
+    ``pyramid4b``: four levels with ``bounds``' treatment of the clamp); else an argparse error
+    naming them."""
+    if name in VARIANTS or PYRAMID.fullmatch(name):
         return name
     raise argparse.ArgumentTypeError(
-        f"unknown variant {name!r}; choose from {', '.join(VARIANTS)} or pyramidLrR (e.g. pyramid4r1.4)")
+        f"unknown variant {name!r}; choose from {', '.join(VARIANTS)} or pyramidLrRb "
+        "(e.g. pyramid4r1.4, pyramid4b)")
+
+
+def bounded(variant: str) -> bool:
+    """Whether ``variant`` treats the clamp as ``bounds`` does (``bounds``, ``pyramid...b``)."""
+    return variant == "bounds" or variant.startswith("pyramid") and variant.endswith("b")
 
 
 def coordinates(variant: str, start: torch.Tensor):
@@ -125,7 +137,7 @@ def coordinates(variant: str, start: torch.Tensor):
     if variant.startswith("fourier"):
         return Fourier(start, float(variant[len("fourier"):]))
     if variant.startswith("pyramid"):
-        levels, _, ratio = variant[len("pyramid"):].partition("r")
+        levels, ratio, _ = PYRAMID.fullmatch(variant).groups()
         return Pyramid(start, int(levels), float(ratio)) if ratio else Pyramid(start, int(levels))
     return Sigmoid(start) if variant == "sigmoid" else Pixels(start)
 
@@ -173,6 +185,11 @@ def start_image(name: str, content: torch.Tensor, style: torch.Tensor,
     return img.clamp(0, 1), r.seconds
 
 
+def flat(params) -> torch.Tensor:
+    """All of ``params`` as one vector, in the order torch's LBFGS flattens them."""
+    return torch.cat([p.detach().reshape(-1) for p in params])
+
+
 def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: int,
         seconds: float = 0.0):
     """``[(step, seconds, float32 total, content, style), ...]`` every ``every`` steps (0 first;
@@ -192,11 +209,18 @@ def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: 
 
     def closure():
         opt.zero_grad()
-        total, _ = objective(x.image())
+        image = x.image()
+        if bounded(variant):  # a pixel at a bound whose descent points out stays there (the
+            # mask is applied to the image's gradient, before a pyramid sums it into its levels;
+            # to a view, as a hook on the pixels' own leaf tensor would stay for every later step)
+            # a pyramid's clamped pixel, recomputed from its levels, can come back a rounding
+            # error inside the bounds, so "at a bound" is within 1e-6 of it there
+            image, eps = image.view_as(image), 1e-6 if variant.startswith("pyramid") else 0.0
+            p = image.detach()
+            image.register_hook(
+                lambda g: g.masked_fill(((p <= eps) & (g > 0)) | ((p >= 1 - eps) & (g < 0)), 0.0))
+        total, _ = objective(image)
         total.backward()
-        if variant == "bounds":  # a pixel at a bound whose descent points out stays there
-            p, g = params[0], params[0].grad
-            g.masked_fill_(((p <= 0) & (g > 0)) | ((p >= 1) & (g < 0)), 0.0)
         return total
 
     checks = []
@@ -211,14 +235,15 @@ def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: 
     check(0)
     for step in range(1, steps + 1):
         t = time.perf_counter()
-        before = params[0].detach().clone() if variant == "bounds" else None
+        before = flat(params).clone() if bounded(variant) else None
         opt.step(closure)
         if variant != "noclamp":
             x.clamp_(0, 1)
         if before is not None:  # the pair L-BFGS stores next: the step taken, after the clamp
-            # (torch's LBFGS forms that step as s = d * t from its state at the next opt.step)
+            # (torch's LBFGS forms that step as s = d * t from its state at the next opt.step;
+            # d is all the parameters flattened, kept with the first one's state)
             state = opt.state[params[0]]
-            state["d"] = (params[0].detach() - before).view(-1) / state["t"]
+            state["d"] = (flat(params) - before) / state["t"]
         seconds += time.perf_counter() - t
         if step % every == 0 or step == steps:
             check(step)
@@ -254,8 +279,8 @@ def main(argv=None) -> int:
     p.add_argument("--pair", default="astronaut:swirls", help="CONTENT:STYLE")
     p.add_argument("--style-weight", type=float, default=1000.0)
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), type=variant_name,
-                   metavar="VARIANT", help=f"from {', '.join(VARIANTS)}, or pyramidLrR: L levels, "
-                   "level weight ratio R (pyramid3 is pyramid3r0.7)")
+                   metavar="VARIANT", help=f"from {', '.join(VARIANTS)}, or pyramidLrRb: L levels, "
+                   "level weight ratio R (pyramid3 is pyramid3r0.7), b: with bounds' clamp")
     p.add_argument("--starts", nargs="+", default=["photo"], metavar="START",
                    help="run every variant from each: photo, net (the bundled fast network: "
                    "starry_night or great_wave), adain, adainALPHA (e.g. adain0.5), halfN:START "
