@@ -93,8 +93,12 @@ def test_a_pyramid_variant_can_name_its_level_weight_ratio(capsys):
     x = P.coordinates("pyramid4r1.4", photo)
     assert len(x.levels) == 4 and x.ratio == 1.4 and torch.allclose(x.image(), photo)
     assert P.coordinates("pyramid3", photo).ratio == 0.7  # the default ratio, pyramid.RATIO
-    assert [P.variant_name(v) for v in ("pyramid5", "pyramid2r2")] == ["pyramid5", "pyramid2r2"]
-    for bad in ("pyramid", "pyramid4r", "pyramidxr1", "pyramid4r1.4.2", "pyramid0", "fourier"):
+    named = ("pyramid5", "pyramid2r2", "pyramid4b", "pyramid4r0.5b")
+    assert [P.variant_name(v) for v in named] == list(named)
+    bounded = P.coordinates("pyramid4r0.5b", photo)  # the b changes the run, not the coordinates
+    assert len(bounded.levels) == 4 and bounded.ratio == 0.5
+    for bad in ("pyramid", "pyramid4r", "pyramidxr1", "pyramid4r1.4.2", "pyramid0", "fourier",
+                "pyramid4bb", "pyramidb", "pyramid4br1"):
         with pytest.raises(SystemExit):
             P.main(["--size", "32", "--steps", "1", "--variants", bad])
         assert f"unknown variant {bad!r}" in capsys.readouterr().err  # one line, naming the forms
