@@ -210,11 +210,12 @@ def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: 
     def closure():
         opt.zero_grad()
         image = x.image()
-        if bounded(variant):  # a pixel at a bound whose descent points out stays there (the
-            # mask is applied to the image's gradient, before a pyramid sums it into its levels;
-            # to a view, as a hook on the pixels' own leaf tensor would stay for every later step)
-            # a pyramid's clamped pixel, recomputed from its levels, can come back a rounding
-            # error inside the bounds, so "at a bound" is within 1e-6 of it there
+        if bounded(variant):
+            # A pixel at a bound whose descent points out stays there: the image's gradient is
+            # masked (before a pyramid sums it into its levels) by a hook on a view, as a hook
+            # on the pixels' own leaf tensor would stay for every later step. A pyramid's
+            # clamped pixel, recomputed from its levels, can come back a rounding error inside
+            # the bounds, so there "at a bound" means within 1e-6 of it.
             image, eps = image.view_as(image), 1e-6 if variant.startswith("pyramid") else 0.0
             p = image.detach()
             image.register_hook(
