@@ -53,12 +53,19 @@ def _aliases(sources: list[str], key: list[str]) -> list[list[str]]:
     return out
 
 
+#: a capital letter that is a name's initial: "A. Hertzmann", "C. E. Jacobs" (not a label)
+INITIAL = re.compile(r"\.\s*[A-Z]")
+
+
 def _sequence(text: str, vocabulary: set[str]) -> list[str]:
     """The words of ``vocabulary`` in ``text`` in the order they occur (whole words; longer
-    words first where two overlap)."""
+    words first where two overlap; a single capital letter not where it is a name's initial,
+    so a reference list's "A. Hertzmann, C. E. Jacobs, N. Oliver, B. Curless" does not spell
+    the letters A, C, B)."""
     words = sorted(vocabulary, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, words)) + r")(?![\w])")
-    return [m.group(1) for m in pattern.finditer(text)]
+    return [m.group(1) for m in pattern.finditer(text)
+            if not (len(m.group(1)) == 1 and m.group(1).isupper() and INITIAL.match(text, m.end()))]
 
 
 def _contains_run(seq: list[str], key: list[str]) -> bool:
@@ -135,6 +142,12 @@ def test_the_scanner_finds_a_spelled_sorting_answer_and_a_named_answer_set():
     assert find_leaks([_cell("m", 'check_order("CAEBD")', True)], keys, [])
     assert not find_leaks([_cell("m", 'type e.g. "ABCDE", the letters A, B, C, D, E')], keys, [])
     assert not find_leaks([_cell("m", "conv1_1 conv2_1 conv3_1 conv4_1 conv5_1")], keys, [])
+    # a reference list's initials are not labels; the same letters written as an order are
+    refs = "A. Hertzmann, C. E. Jacobs, N. Oliver, B. Curless, D. H. Salesin, *Image Analogies*"
+    letters = [{"kind": "sorting", "keys": [list("ACB")], "answer_set": None}]
+    assert not find_leaks([_cell("refs", refs)], letters, [])
+    for order in ("A, C, B", "A → C → B", "first A, then C, then B", "ACB"):
+        assert find_leaks([_cell("m", order)], letters, []), order
     src = 'SOURCES = ["mosaic", "waves", "coffee"]  # shuffled below'
     assert find_leaks([_cell("c20", src, True)], keys, [src]) == [
         "c20 lists the descriptions used, ['coffee', 'mosaic', 'waves']"]
