@@ -70,10 +70,11 @@ WARM_SHARE = 0.3
 WARM_MIN_STEPS = 30
 AUTO_STOP = StopWhenFlat(rel_tol=0.002, window=10, min_steps=WARM_MIN_STEPS)
 #: ``schedule="auto"`` runs ``"adain"``'s plan for a long side of at least this (None: never).
-#: None: the sweep has not measured it at 512 px yet (on a 2-core machine shared by a dozen
-#: runs, a 512 px row did not fit the time), and at the lessons' 256 px it would change what
-#: lessons 05-07 show; set it where ``nst-course bench --sweep --sweep-schedules adain`` at that
-#: size shows it pays (within 5 % of single-scale's total loss in <= 35 % of its time)
+#: None: it does not pay at any size measured. The sweep (README, "Time to quality") at 256 px
+#: and, on 2026-12-07, at 512 px on both pairs at weights 10-4000: 27-31 % of single-scale's
+#: time, 1.20-2.20x its total loss, never within 5 %; and at the lessons' 256 px it would change
+#: what lessons 05-07 show. Set it where ``nst-course bench --sweep --sweep-schedules adain`` at
+#: that size shows it pays (within 5 % of single-scale's total loss in <= 35 % of its time)
 WARM_FROM: int | None = None
 #: ... and for style weights in this range (those the sweep measures)
 WARM_WEIGHTS = (10.0, 4000.0)
