@@ -15,7 +15,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 import coordinates_probe as P  # noqa: E402
 
 
-@pytest.mark.parametrize("variant", ["pixels", "sigmoid", "fourier1", "fourier0.5", "pyramid3"])
+@pytest.mark.parametrize("variant", ["pixels", "sigmoid", "fourier1", "fourier0.5", "pyramid3",
+                                     "colour", "pyramid3c"])
 def test_every_parameterisation_starts_at_the_photo_and_clamps_to_an_image(variant):
     photo = torch.rand(1, 3, 20, 27) * 0.98 + 0.01
     x = P.coordinates(variant, photo)
@@ -93,12 +94,12 @@ def test_a_pyramid_variant_can_name_its_level_weight_ratio(capsys):
     x = P.coordinates("pyramid4r1.4", photo)
     assert len(x.levels) == 4 and x.ratio == 1.4 and torch.allclose(x.image(), photo)
     assert P.coordinates("pyramid3", photo).ratio == 0.7  # the default ratio, pyramid.RATIO
-    named = ("pyramid5", "pyramid2r2", "pyramid4b", "pyramid4r0.5b")
+    named = ("pyramid5", "pyramid2r2", "pyramid4b", "pyramid4r0.5b", "pyramid4c", "pyramid4r0.5bc")
     assert [P.variant_name(v) for v in named] == list(named)
     bounded = P.coordinates("pyramid4r0.5b", photo)  # the b changes the run, not the coordinates
     assert len(bounded.levels) == 4 and bounded.ratio == 0.5
     for bad in ("pyramid", "pyramid4r", "pyramidxr1", "pyramid4r1.4.2", "pyramid0", "fourier",
-                "pyramid4bb", "pyramidb", "pyramid4br1"):
+                "pyramid4bb", "pyramidb", "pyramid4br1", "pyramid4cb", "pyramid4cc"):
         with pytest.raises(SystemExit):
             P.main(["--size", "32", "--steps", "1", "--variants", bad])
         assert f"unknown variant {bad!r}" in capsys.readouterr().err  # one line, naming the forms
@@ -151,3 +152,45 @@ def test_a_bounded_pyramid_masks_the_pixels_gradient_and_remembers_the_step_it_t
     assert torch.allclose(state["d"] * state["t"], levels3 - levels2, atol=1e-6)
     _, unbounded, _ = after("pyramid3", 3)
     assert unbounded["prev_flat_grad"].abs().max() > 1  # without bounds the levels still get it
+
+
+def test_colour_coordinates_decorrelate_the_start_s_colours():
+    g = torch.Generator().manual_seed(0)
+    grey = torch.rand(1, 1, 24, 32, generator=g)  # strongly correlated channels, a little colour
+    start = (0.8 * grey + 0.2 * torch.rand(1, 3, 24, 32, generator=g)).clamp(0, 1)
+    x = P.coordinates("colour", start)
+    assert torch.allclose(x.image(), start, atol=1e-5)
+    assert torch.linalg.det(x.C).item() == pytest.approx(1.0, rel=1e-4)
+    y = x.levels[0].detach().reshape(3, -1)  # the coordinates' colours: uncorrelated, one scale
+    cov = torch.cov(y)
+    # (up to the 1e-4 the covariance gets on its diagonal, which keeps a grey start invertible)
+    assert (cov - torch.diag(torch.diag(cov))).abs().max() < 2e-2 * torch.diag(cov).max()
+    assert torch.diag(cov).max() / torch.diag(cov).min() < 1.1
+    # the brightness axis, the start's widest, gets the largest steps: C's top eigenvector
+    values, vectors = torch.linalg.eigh(x.C)
+    assert values[-1] > 3 * values[0] and (vectors[:, -1].abs() > 0.4).all()
+    p = P.coordinates("pyramid3c", start)
+    assert isinstance(p.inner, P.Pyramid) and len(p.levels) == 3
+    assert torch.allclose(p.image(), start, atol=1e-5)
+
+
+def test_the_line_search_gets_evaluations_of_its_own_and_the_table_counts_them(capsys):
+    def objective(image):  # nearly flat far from its minimum: a step of length 1 overshoots
+        total = torch.log(torch.cosh(10 * (image - 0.9))).sum()
+        return total, {"total": total, "content": total, "style": total}
+
+    start = torch.full((1, 3, 8, 8), 0.1)
+    checks, _ = P.run("wolfe", objective, objective, start, 5, 1)
+    assert [c[0] for c in checks] == list(range(6))
+    losses, evaluations = [c[2] for c in checks], [c[5] for c in checks]
+    assert losses[-1] < 1e-3 * losses[0]  # it reaches the minimum (max_eval=1 froze it at step 1)
+    assert evaluations[-1] > 5
+    plain, _ = P.run("pixels", objective, objective, start, 5, 1)
+    assert plain[-1][2] > 10 * losses[-1]  # the loop's fixed steps overshoot, back and forth
+    assert [c[5] for c in plain] == list(range(6))
+    # the table: a run's evaluations where they are not its steps (an earlier JSON has none)
+    lines = P.table({"pixels": [(0, 0.0, 9.0, 1, 1, 0), (5, 1.0, 1.0, 1, 1, 5)],
+                     "wolfe": [(0, 0.0, 9.0, 1, 1, 0), (5, 2.0, 1.0, 1, 1, 12)],
+                     "old": [(0, 0.0, 9.0, 1, 1), (5, 1.5, 1.0, 1, 1)]}, 5)
+    assert [line.split(" | ")[2] for line in lines[2:]] == [
+        "step 5, 1 s", "step 5 (12 evaluations), 2 s", "step 5, 2 s"]

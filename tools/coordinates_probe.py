@@ -17,15 +17,17 @@ seconds.
 
 The variants (``VARIANTS``): ``pixels`` (lesson 05's loop: L-BFGS on the pixels, clamp after each
 step), ``history100`` (100 pairs, not 50), ``lr1.5`` (steps 1.5x longer), ``wolfe`` (torch's
-strong-Wolfe line search, several evaluations a step), ``noclamp`` (no clamp during the run),
-``bounds`` (a poor man's L-BFGS-B: the gradient of a pixel at 0 or 1 pointing out is zeroed, and
-the curvature pair records the step actually taken after the clamp), ``sigmoid`` (the image as
+strong-Wolfe line search, several evaluations a step; the table says how many), ``noclamp``
+(no clamp during the run), ``bounds`` (a poor man's L-BFGS-B: the gradient of a pixel at 0 or 1
+pointing out is zeroed, and the curvature pair records the step actually taken after the
+clamp), ``sigmoid`` (the image as
 ``sigmoid(u)``: no clamp needed), ``fourier1`` / ``fourier0.5`` (the image's 2-D Fourier
-coefficients scaled by ``1 / f^decay``, the parameterisation of feature visualisation), and
+coefficients scaled by ``1 / f^decay``, the parameterisation of feature visualisation),
 ``pyramid3`` / ``pyramid4`` (:class:`nst_course.pyramid.Pyramid`, ``stylize(schedule="pyramid")``;
 ``pyramid4r1.4``: four levels, each weighted 1.4x the next finer one's, not 0.7x; ``pyramid4b``:
 four levels with ``bounds``' treatment of the clamp, the pixels' gradient masked before the
-levels get it).
+levels get it; ``pyramid4c``: four levels in the start's decorrelated colours), and ``colour``
+(the pixels in those colours, :class:`Colour`).
 ``--starts photo adain adain0.5 net half40:adain0.5`` runs every variant from each start
 (:func:`start_image`: AdaIN's picture, at full or half strength, the bundled fast network's, or
 40 steps of ``pyramid3`` at half the size from one of those; its seconds counted),
@@ -53,9 +55,11 @@ from nst_course.pyramid import Pyramid
 from nst_course.vgg import load_vgg
 
 VARIANTS = ("pixels", "history100", "lr1.5", "wolfe", "noclamp", "bounds", "sigmoid",
-            "fourier1", "fourier0.5", "pyramid3", "pyramid4")
+            "fourier1", "fourier0.5", "pyramid3", "pyramid4", "colour")
 #: "as good": a float32 total loss at most this times the plain loop's final one
 QUALITY = 1.05
+#: ``wolfe``: the line search's evaluations a step at most (torch's own default, max_ls=25)
+WOLFE_EVALS = 25
 
 
 class Pixels:
@@ -111,25 +115,58 @@ class Fourier(Pixels):
         return self
 
 
-PYRAMID = re.compile(r"pyramid([1-9][0-9]*)(?:r([0-9]+(?:\.[0-9]+)?))?(b?)")
+class Colour:
+    """``image = m + C y``: the optimiser's coordinates ``y`` (pixels or a pyramid's levels) in
+    the start's decorrelated colours, ``C`` the square root of the start's 3x3 colour
+    covariance (scaled to determinant 1), ``m`` its mean colour. A preconditioner: L-BFGS's
+    first steps (its initial Hessian a multiple of the identity in ``y``) move the image's
+    colours along its own main colour axes, more along the wide ones (e.g. brightness), as
+    feature visualisation decorrelates ImageNet's colours. The first image is the start."""
+
+    def __init__(self, inner, start: torch.Tensor):
+        pixels = start.detach().reshape(3, -1)
+        cov = torch.cov(pixels) + 1e-4 * torch.eye(3)
+        values, vectors = torch.linalg.eigh(cov)
+        c = vectors @ torch.diag(values.sqrt()) @ vectors.T
+        self.C = c / torch.linalg.det(c) ** (1 / 3)
+        self.Cinv = torch.linalg.inv(self.C)
+        self.m = pixels.mean(1).view(1, 3, 1, 1)
+        self.inner = inner(self._mix(self.Cinv, start.detach() - self.m))
+        self.levels = self.inner.levels
+
+    @staticmethod
+    def _mix(matrix: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("ij,bjhw->bihw", matrix, t)
+
+    def image(self) -> torch.Tensor:
+        return self.m + self._mix(self.C, self.inner.image())
+
+    @torch.no_grad()
+    def clamp_(self, lo: float, hi: float):
+        x = self.image()  # the clamp's change, in y, into the finest level (all levels add)
+        self.levels[0].add_(self._mix(self.Cinv, x.clamp(lo, hi) - x))
+        return self
+
+
+PYRAMID = re.compile(r"pyramid([1-9][0-9]*)(?:r([0-9]+(?:\.[0-9]+)?))?(b?)(c?)")
 
 
 def variant_name(name: str) -> str:
     """``name`` if it is a variant: one of ``VARIANTS``, or a pyramid of L levels with its own
-    level weight ratio and bounds, ``pyramidL``, ``pyramidLrR``, ``pyramidLb`` or ``pyramidLrRb``
-    (e.g. ``pyramid4r1.4``: four levels, ``r = 1.4``, the default ``pyramid.RATIO`` being 0.7;
-    ``pyramid4b``: four levels with ``bounds``' treatment of the clamp); else an argparse error
-    naming them."""
+    level weight ratio, bounds and colours, ``pyramidL[rR][b][c]`` (e.g. ``pyramid4r1.4``: four
+    levels, ``r = 1.4``, the default ``pyramid.RATIO`` being 0.7; ``pyramid4b``: four levels
+    with ``bounds``' treatment of the clamp; ``pyramid4c``: in the start's decorrelated colours,
+    :class:`Colour`); else an argparse error naming them."""
     if name in VARIANTS or PYRAMID.fullmatch(name):
         return name
     raise argparse.ArgumentTypeError(
-        f"unknown variant {name!r}; choose from {', '.join(VARIANTS)} or pyramidLrRb "
-        "(e.g. pyramid4r1.4, pyramid4b)")
+        f"unknown variant {name!r}; choose from {', '.join(VARIANTS)} or pyramidLrRbc "
+        "(e.g. pyramid4r1.4, pyramid4b, pyramid4c)")
 
 
 def bounded(variant: str) -> bool:
     """Whether ``variant`` treats the clamp as ``bounds`` does (``bounds``, ``pyramid...b``)."""
-    return variant == "bounds" or variant.startswith("pyramid") and variant.endswith("b")
+    return variant == "bounds" or variant.startswith("pyramid") and bool(PYRAMID.fullmatch(variant)[3])
 
 
 def coordinates(variant: str, start: torch.Tensor):
@@ -137,8 +174,12 @@ def coordinates(variant: str, start: torch.Tensor):
     if variant.startswith("fourier"):
         return Fourier(start, float(variant[len("fourier"):]))
     if variant.startswith("pyramid"):
-        levels, ratio, _ = PYRAMID.fullmatch(variant).groups()
-        return Pyramid(start, int(levels), float(ratio)) if ratio else Pyramid(start, int(levels))
+        levels, ratio, _, colour = PYRAMID.fullmatch(variant).groups()
+        def pyramid(image):
+            return Pyramid(image, int(levels), float(ratio)) if ratio else Pyramid(image, int(levels))
+        return Colour(pyramid, start) if colour else pyramid(start)
+    if variant == "colour":
+        return Colour(Pixels, start)
     return Sigmoid(start) if variant == "sigmoid" else Pixels(start)
 
 
@@ -192,8 +233,9 @@ def flat(params) -> torch.Tensor:
 
 def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: int,
         seconds: float = 0.0):
-    """``[(step, seconds, float32 total, content, style), ...]`` every ``every`` steps (0 first;
-    ``seconds`` counts from the given start's cost; none if ``exact`` is None), and the last
+    """``[(step, seconds, float32 total, content, style, evaluations), ...]`` every ``every``
+    steps (0 first; ``seconds`` counts from the given start's cost; ``evaluations``: of the
+    objective so far, one a step but for ``wolfe``; none if ``exact`` is None), and the last
     image ``(1, 3, H, W)``, clamped."""
     try:
         variant_name(variant)
@@ -203,11 +245,19 @@ def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: 
     params = x.levels
     history = 100 if variant == "history100" else lbfgs_history(
         sum(p.numel() * p.element_size() for p in params))
+    # max_eval: torch's default is max_iter * 5 // 4, 1 here, which leaves the line search
+    # none of its own (max_ls = max_eval - 1 = 0): it then tries the first step length once and
+    # keeps it or, if the loss rose, returns a step of 0, so the image stops moving for good.
+    wolfe = variant == "wolfe"
     opt = torch.optim.LBFGS(params, lr=1.5 if variant == "lr1.5" else 1.0, max_iter=1,
+                            max_eval=1 + WOLFE_EVALS if wolfe else None,
                             history_size=history, tolerance_grad=-1, tolerance_change=-1,
-                            line_search_fn="strong_wolfe" if variant == "wolfe" else None)
+                            line_search_fn="strong_wolfe" if wolfe else None)
+    evaluations = 0
 
     def closure():
+        nonlocal evaluations
+        evaluations += 1
         opt.zero_grad()
         image = x.image()
         if bounded(variant):
@@ -231,7 +281,8 @@ def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: 
             return
         with torch.no_grad():
             _, parts = exact(x.image().clamp(0, 1))
-        checks.append((step, round(seconds, 2), *(parts[k].item() for k in ("total", "content", "style"))))
+        checks.append((step, round(seconds, 2), *(parts[k].item() for k in ("total", "content", "style")),
+                       evaluations))
 
     check(0)
     for step in range(1, steps + 1):
@@ -257,6 +308,13 @@ def picture_name(name: str) -> str:
     return name.replace(" ", "_").replace(":", "-") + ".png"
 
 
+def evaluated(step: int, rest: list) -> str:
+    """`` (E evaluations)`` where a run evaluated the objective other than once a step (``rest``:
+    a check's fields after the total; a JSON file of an earlier probe has no count)."""
+    n = rest[2] if len(rest) > 2 else step
+    return "" if n == step else f" ({n} evaluations)"
+
+
 def table(results: dict, steps: int) -> list[str]:
     """The markdown table of ``{variant: checks}`` (``pixels`` among them: the reference)."""
     ref = results["pixels"][-1][2]
@@ -265,7 +323,8 @@ def table(results: dict, steps: int) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for v, checks in results.items():
         at = {s: tot for s, _, tot, *_ in checks}
-        hit = next((f"step {s}, {t:.0f} s" for s, t, tot, *_ in checks if tot <= QUALITY * ref), "never")
+        hit = next((f"step {s}{evaluated(s, c)}, {t:.0f} s" for s, t, tot, *c in checks
+                    if tot <= QUALITY * ref), "never")
         cells = [f"`{v}`", *(f"{at[s] / ref:.2f}" if s in at else "–" for s in marks),
                  f"{checks[-1][2] / ref:.3f}", hit, f"{checks[-1][1]:.0f}"]
         lines.append("| " + " | ".join(cells) + " |")
@@ -280,8 +339,9 @@ def main(argv=None) -> int:
     p.add_argument("--pair", default="astronaut:swirls", help="CONTENT:STYLE")
     p.add_argument("--style-weight", type=float, default=1000.0)
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), type=variant_name,
-                   metavar="VARIANT", help=f"from {', '.join(VARIANTS)}, or pyramidLrRb: L levels, "
-                   "level weight ratio R (pyramid3 is pyramid3r0.7), b: with bounds' clamp")
+                   metavar="VARIANT", help=f"from {', '.join(VARIANTS)}, or pyramidLrRbc: L levels, "
+                   "level weight ratio R (pyramid3 is pyramid3r0.7), b: with bounds' clamp, "
+                   "c: in the start's decorrelated colours")
     p.add_argument("--starts", nargs="+", default=["photo"], metavar="START",
                    help="run every variant from each: photo, net (the bundled fast network: "
                    "starry_night or great_wave), adain, adainALPHA (e.g. adain0.5), halfN:START "
