@@ -174,7 +174,7 @@ def test_colour_coordinates_decorrelate_the_start_s_colours():
     assert torch.allclose(p.image(), start, atol=1e-5)
 
 
-def test_the_line_search_gets_evaluations_of_its_own_and_the_table_counts_them(capsys):
+def test_the_line_search_gets_evaluations_of_its_own_and_the_table_counts_them():
     def objective(image):  # nearly flat far from its minimum: a step of length 1 overshoots
         total = torch.log(torch.cosh(10 * (image - 0.9))).sum()
         return total, {"total": total, "content": total, "style": total}

@@ -20,9 +20,9 @@ step), ``history100`` (100 pairs, not 50), ``lr1.5`` (steps 1.5x longer), ``wolf
 strong-Wolfe line search, several evaluations a step; the table says how many), ``noclamp``
 (no clamp during the run), ``bounds`` (a poor man's L-BFGS-B: the gradient of a pixel at 0 or 1
 pointing out is zeroed, and the curvature pair records the step actually taken after the
-clamp), ``sigmoid`` (the image as
-``sigmoid(u)``: no clamp needed), ``fourier1`` / ``fourier0.5`` (the image's 2-D Fourier
-coefficients scaled by ``1 / f^decay``, the parameterisation of feature visualisation),
+clamp), ``sigmoid`` (the image as ``sigmoid(u)``: no clamp needed), ``fourier1`` /
+``fourier0.5`` (the image's 2-D Fourier coefficients scaled by ``1 / f^decay``, the
+parameterisation of feature visualisation),
 ``pyramid3`` / ``pyramid4`` (:class:`nst_course.pyramid.Pyramid`, ``stylize(schedule="pyramid")``;
 ``pyramid4r1.4``: four levels, each weighted 1.4x the next finer one's, not 0.7x; ``pyramid4b``:
 four levels with ``bounds``' treatment of the clamp, the pixels' gradient masked before the
