@@ -194,3 +194,28 @@ def test_the_line_search_gets_evaluations_of_its_own_and_the_table_counts_them()
                      "old": [(0, 0.0, 9.0, 1, 1), (5, 1.5, 1.0, 1, 1)]}, 5)
     assert [line.split(" | ")[2] for line in lines[2:]] == [
         "step 5, 1 s", "step 5 (12 evaluations), 2 s", "step 5, 2 s"]
+
+
+def test_scipy_s_l_bfgs_b_keeps_its_own_bounds_and_counts_its_evaluations():
+    target = torch.linspace(-0.5, 1.5, 3 * 8 * 8).reshape(1, 3, 8, 8)  # half of it out of bounds
+
+    def objective(image):  # coupled: the bounded minimum is not the unbounded one clamped
+        total = ((image - target) ** 2).sum() + 0.05 * (image.sum() - 60.0) ** 2
+        return total, {"total": total, "content": total, "style": total}
+
+    start = torch.full((1, 3, 8, 8), 0.5)
+    bounded = start.clone()  # the bounded minimum, by projected gradient descent
+    for _ in range(3000):
+        g, = torch.autograd.grad(objective(bounded.requires_grad_(True))[0], bounded)
+        bounded = (bounded.detach() - 0.04 * g).clamp(0, 1)
+    free = start.clone()  # the unbounded minimum: clamped afterwards, it is not the bounded one
+    for _ in range(3000):
+        g, = torch.autograd.grad(objective(free.requires_grad_(True))[0], free)
+        free = free.detach() - 0.04 * g
+    assert (free.clamp(0, 1) - bounded).abs().max() > 0.1
+
+    checks, image = P.run("lbfgsb", objective, objective, start, 30, 5)
+    assert (image - bounded).abs().max() < 1e-4  # the bounds were its own, not a clamp at the end
+    # every 5 iterations, and where it stopped (here before 30: nothing was left to gain)
+    steps = [c[0] for c in checks]
+    assert steps[:2] == [0, 5] and steps[-1] <= 30 and checks[-1][5] >= steps[-1]

@@ -26,8 +26,9 @@ parameterisation of feature visualisation),
 ``pyramid3`` / ``pyramid4`` (:class:`nst_course.pyramid.Pyramid`, ``stylize(schedule="pyramid")``;
 ``pyramid4r1.4``: four levels, each weighted 1.4x the next finer one's, not 0.7x; ``pyramid4b``:
 four levels with ``bounds``' treatment of the clamp, the pixels' gradient masked before the
-levels get it; ``pyramid4c``: four levels in the start's decorrelated colours), and ``colour``
-(the pixels in those colours, :class:`Colour`).
+levels get it; ``pyramid4c``: four levels in the start's decorrelated colours), ``colour``
+(the pixels in those colours, :class:`Colour`), and ``lbfgsb`` (SciPy's L-BFGS-B: real bounds
+and its own line search, :func:`run_lbfgsb`).
 ``--starts photo adain adain0.5 net half40:adain0.5`` runs every variant from each start
 (:func:`start_image`: AdaIN's picture, at full or half strength, the bundled fast network's, or
 40 steps of ``pyramid3`` at half the size from one of those; its seconds counted),
@@ -55,7 +56,7 @@ from nst_course.pyramid import Pyramid
 from nst_course.vgg import load_vgg
 
 VARIANTS = ("pixels", "history100", "lr1.5", "wolfe", "noclamp", "bounds", "sigmoid",
-            "fourier1", "fourier0.5", "pyramid3", "pyramid4", "colour")
+            "fourier1", "fourier0.5", "pyramid3", "pyramid4", "colour", "lbfgsb")
 #: "as good": a float32 total loss at most this times the plain loop's final one
 QUALITY = 1.05
 #: ``wolfe``: the line search's evaluations a step at most (torch's own default, max_ls=25)
@@ -241,6 +242,8 @@ def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: 
         variant_name(variant)
     except argparse.ArgumentTypeError as e:
         raise SystemExit(str(e)) from None
+    if variant == "lbfgsb":
+        return run_lbfgsb(objective, exact, start, steps, every, seconds)
     x = coordinates(variant, start)
     params = x.levels
     history = 100 if variant == "history100" else lbfgs_history(
@@ -300,6 +303,57 @@ def run(variant: str, objective, exact, start: torch.Tensor, steps: int, every: 
         if step % every == 0 or step == steps:
             check(step)
     return checks, x.image().detach().clamp(0, 1)
+
+
+def run_lbfgsb(objective, exact, start: torch.Tensor, steps: int, every: int, seconds: float = 0.0):
+    """:func:`run` for ``lbfgsb``: SciPy's L-BFGS-B on the pixels, the bounds 0 and 1 its own
+    (projected steps, no clamp afterwards) and its own line search (several evaluations a
+    step where the first step length fails); ``steps`` of its iterations, the same history as
+    the loop's, no stopping tolerance. The objective is the same (float32 or bfloat16 in
+    torch); SciPy works in float64 on the pixels it hands over."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    shape, dtype = start.shape, start.dtype
+    evaluations, checks = 0, []
+    clock = {"t": time.perf_counter(), "seconds": seconds}
+
+    def image_of(v):
+        return torch.from_numpy(v).to(dtype).reshape(shape)
+
+    def fun(v):
+        nonlocal evaluations
+        evaluations += 1
+        x = image_of(v).requires_grad_(True)
+        total, _ = objective(x)
+        total.backward()
+        return float(total.detach()), x.grad.reshape(-1).double().numpy()
+
+    def check(step, v):
+        clock["seconds"] += time.perf_counter() - clock["t"]
+        if exact is not None:
+            with torch.no_grad():
+                _, parts = exact(image_of(v).clamp(0, 1))
+            checks.append((step, round(clock["seconds"], 2),
+                           *(parts[k].item() for k in ("total", "content", "style")), evaluations))
+        clock["t"] = time.perf_counter()
+
+    v0 = start.detach().reshape(-1).double().numpy().copy()
+    check(0, v0)
+    done = [0]
+
+    def callback(v):
+        done[0] += 1
+        if done[0] % every == 0 or done[0] == steps:
+            check(done[0], v)
+
+    result = minimize(fun, v0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * v0.size,
+                      callback=callback,
+                      options={"maxiter": steps, "maxfun": 30 * steps, "ftol": 0.0, "gtol": 0.0,
+                               "maxcor": lbfgs_history(v0.size * start.element_size())})
+    if not checks or checks[-1][0] != done[0]:  # stopped early (a failed line search): say where
+        check(done[0], result.x)
+    return checks, image_of(np.asarray(result.x)).clamp(0, 1)
 
 
 def picture_name(name: str) -> str:
