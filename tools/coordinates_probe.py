@@ -311,7 +311,6 @@ def run_lbfgsb(objective, exact, start: torch.Tensor, steps: int, every: int, se
     step where the first step length fails); ``steps`` of its iterations, the same history as
     the loop's, no stopping tolerance. The objective is the same (float32 or bfloat16 in
     torch); SciPy works in float64 on the pixels it hands over."""
-    import numpy as np
     from scipy.optimize import minimize
 
     shape, dtype = start.shape, start.dtype
@@ -340,20 +339,21 @@ def run_lbfgsb(objective, exact, start: torch.Tensor, steps: int, every: int, se
 
     v0 = start.detach().reshape(-1).double().numpy().copy()
     check(0, v0)
-    done = [0]
+    done = 0  # iterations
 
     def callback(v):
-        done[0] += 1
-        if done[0] % every == 0 or done[0] == steps:
-            check(done[0], v)
+        nonlocal done
+        done += 1
+        if done % every == 0 or done == steps:
+            check(done, v)
 
     result = minimize(fun, v0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * v0.size,
                       callback=callback,
                       options={"maxiter": steps, "maxfun": 30 * steps, "ftol": 0.0, "gtol": 0.0,
                                "maxcor": lbfgs_history(v0.size * start.element_size())})
-    if not checks or checks[-1][0] != done[0]:  # stopped early (a failed line search): say where
-        check(done[0], result.x)
-    return checks, image_of(np.asarray(result.x)).clamp(0, 1)
+    if not checks or checks[-1][0] != done:  # stopped early (converged, or a failed line search)
+        check(done, result.x)
+    return checks, image_of(result.x).clamp(0, 1)
 
 
 def picture_name(name: str) -> str:
@@ -362,10 +362,10 @@ def picture_name(name: str) -> str:
     return name.replace(" ", "_").replace(":", "-") + ".png"
 
 
-def evaluated(step: int, rest: list) -> str:
-    """`` (E evaluations)`` where a run evaluated the objective other than once a step (``rest``:
-    a check's fields after the total; a JSON file of an earlier probe has no count)."""
-    n = rest[2] if len(rest) > 2 else step
+def evaluated(check) -> str:
+    """`` (E evaluations)`` where a run's ``check`` (one of :func:`run`'s tuples) counts other
+    than one evaluation a step (a JSON file of an earlier probe has no count: one a step)."""
+    step, n = check[0], check[5] if len(check) > 5 else check[0]
     return "" if n == step else f" ({n} evaluations)"
 
 
@@ -377,8 +377,8 @@ def table(results: dict, steps: int) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for v, checks in results.items():
         at = {s: tot for s, _, tot, *_ in checks}
-        hit = next((f"step {s}{evaluated(s, c)}, {t:.0f} s" for s, t, tot, *c in checks
-                    if tot <= QUALITY * ref), "never")
+        hit = next((f"step {c[0]}{evaluated(c)}, {c[1]:.0f} s" for c in checks
+                    if c[2] <= QUALITY * ref), "never")
         cells = [f"`{v}`", *(f"{at[s] / ref:.2f}" if s in at else "–" for s in marks),
                  f"{checks[-1][2] / ref:.3f}", hit, f"{checks[-1][1]:.0f}"]
         lines.append("| " + " | ".join(cells) + " |")
